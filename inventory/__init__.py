@@ -1,0 +1,1 @@
+"""The record of devices: models, lifecycle rules, intake and scan resolution. No Flask."""

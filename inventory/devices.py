@@ -1,0 +1,108 @@
+"""Finding devices: by asset tag, by identifier, and the searchable list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from inventory.codes import normalize
+from inventory.errors import InvalidInput, NotFound
+from inventory.lifecycle import STAGES
+from inventory.models import CATEGORIES, Device, Identifier, Lot
+
+MAX_PER_PAGE = 200
+
+
+def get_device(session: Session, asset_tag: str) -> Device:
+    """The device with this asset tag, or NotFound."""
+    tag = normalize(asset_tag)
+    device = session.scalar(
+        select(Device).where(Device.asset_tag == tag).options(selectinload(Device.identifiers))
+    )
+    if device is None:
+        raise NotFound(f"No device has the asset tag {tag}.", asset_tag=tag)
+    return device
+
+
+def find_by_identifier(session: Session, value: str, kind: str = "serial") -> Device | None:
+    """The device carrying this identifier, if any."""
+    query = (
+        select(Device)
+        .join(Identifier)
+        .where(Identifier.kind == kind, Identifier.value == value)
+        .options(selectinload(Device.identifiers))
+    )
+    return session.scalar(query)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a device list."""
+
+    items: list[Device]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages the whole list takes."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def find_devices(
+    session: Session,
+    *,
+    q: str = "",
+    stage: str = "",
+    category: str = "",
+    lot: str = "",
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
+    """Devices matching a search (tag, serial, make, model) and filters, newest first."""
+    if stage and stage not in STAGES:
+        raise InvalidInput(f"Unknown stage {stage!r}.", field="stage", allowed=list(STAGES))
+    if category and category not in CATEGORIES:
+        raise InvalidInput(
+            f"Unknown category {category!r}.", field="category", allowed=list(CATEGORIES)
+        )
+    if page < 1:
+        raise InvalidInput("page starts at 1.", field="page")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise InvalidInput(f"per_page must be 1 to {MAX_PER_PAGE}.", field="per_page")
+
+    query = select(Device)
+    if stage:
+        query = query.where(Device.stage == stage)
+    if category:
+        query = query.where(Device.category == category)
+    if lot:
+        query = query.join(Lot).where(Lot.code == lot)
+    text = q.strip()
+    if text:
+        code = normalize(text)
+        pattern = f"%{text.lower()}%"
+        serial_match = (
+            select(Identifier.device_id)
+            .where(Identifier.value >= code, Identifier.value < code + "\uffff")
+            .scalar_subquery()
+        )
+        query = query.where(
+            or_(
+                Device.asset_tag == code,
+                Device.id.in_(serial_match),
+                func.lower(Device.make).like(pattern),
+                func.lower(Device.model).like(pattern),
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = session.scalars(
+        query.options(selectinload(Device.identifiers), selectinload(Device.lot))
+        .order_by(Device.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return Page(items=list(items), total=total, page=page, per_page=per_page)

@@ -1,0 +1,233 @@
+"""Receiving devices: a serial is scanned, the device gets an asset tag."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from inventory.accounts import User
+from inventory.codes import asset_tag, has_valid_check, looks_like_asset_tag, normalize
+from inventory.devices import find_by_identifier
+from inventory.errors import AlreadyReceived, InvalidInput
+from inventory.events import record_event
+from inventory.lifecycle import LEFT_STAGES
+from inventory.lots import get_lot
+from inventory.models import CATEGORIES, Counter, Device, Identifier, Lot
+from inventory.types import utcnow
+
+ASSET_COUNTER = "asset_tag"
+MAX_WEIGHT_KG = Decimal("2000")
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What a scan at intake produced: the device, and whether it came back."""
+
+    device: Device
+    new_cycle: bool
+
+
+def clean_serial(raw: str) -> str:
+    """A manufacturer serial as stored: no blanks, upper case, printable characters only."""
+    serial = normalize(raw)
+    if not serial:
+        raise InvalidInput(
+            "The serial number is empty: scan the manufacturer's label.", field="serial_number"
+        )
+    if len(serial) > 100:
+        raise InvalidInput("A serial number is at most 100 characters.", field="serial_number")
+    if any(unicodedata.category(char).startswith("C") for char in serial):
+        raise InvalidInput(
+            "The serial number holds control characters: scan it again.", field="serial_number"
+        )
+    if looks_like_asset_tag(serial) and has_valid_check(serial):
+        raise InvalidInput(
+            f"{serial} is one of our asset tags, not a manufacturer serial: "
+            "scan the serial on the manufacturer's label.",
+            field="serial_number",
+        )
+    return serial
+
+
+def clean_weight(raw: Any) -> Decimal | None:
+    """A weight in kilograms, or None; commas accepted as the decimal mark."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, bool):
+        raise InvalidInput("weight_kg must be a number of kilograms.", field="weight_kg")
+    try:
+        weight = Decimal(str(raw).strip().replace(",", "."))
+    except InvalidOperation:
+        raise InvalidInput("weight_kg must be a number of kilograms.", field="weight_kg") from None
+    if not weight.is_finite() or weight < 0 or weight > MAX_WEIGHT_KG:
+        raise InvalidInput(
+            f"weight_kg must be between 0 and {MAX_WEIGHT_KG} kg.", field="weight_kg"
+        )
+    return weight.quantize(Decimal("0.001"))
+
+
+def _clean_text(value: Any, field: str, limit: int) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{field} is required.", field=field)
+    text = " ".join(value.split())
+    if len(text) > limit:
+        raise InvalidInput(f"{field} is at most {limit} characters.", field=field)
+    return text
+
+
+def next_asset_tag(session: Session) -> str:
+    """Take the next asset tag number, shared safely by every process."""
+    number = session.scalar(
+        update(Counter)
+        .where(Counter.name == ASSET_COUNTER)
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
+    )
+    if number is None:
+        session.execute(insert(Counter).values(name=ASSET_COUNTER, value=1))
+        number = 1
+    return asset_tag(number)
+
+
+def receive_device(
+    session: Session,
+    *,
+    serial_number: str,
+    category: str,
+    make: str,
+    model: str,
+    lot: str | None = None,
+    weight_kg: Any = None,
+    specs: dict[str, Any] | None = None,
+    entered_by: User | None,
+    performed_by: User | None = None,
+    station: str = "",
+) -> Intake:
+    """Receive a device by its manufacturer serial; refuses one that is already here."""
+    serial = clean_serial(serial_number)
+    if category not in CATEGORIES:
+        raise InvalidInput(
+            f"Unknown category {category!r}.", field="category", allowed=list(CATEGORIES)
+        )
+    make = _clean_text(make, "make", 100)
+    model = _clean_text(model, "model", 200)
+    weight = clean_weight(weight_kg)
+    the_lot = get_lot(session, lot) if lot else None
+
+    existing = find_by_identifier(session, serial)
+    if existing is not None:
+        return _come_back(session, existing, the_lot, weight, entered_by, performed_by, station)
+
+    try:
+        with session.begin_nested():
+            now = utcnow()
+            device = Device(
+                asset_tag=next_asset_tag(session),
+                category=category,
+                make=make,
+                model=model,
+                specs=specs or {},
+                weight_kg=weight,
+                lot=the_lot,
+                stage="received",
+                stage_entered_at=now,
+                received_at=now,
+                cycle=1,
+            )
+            device.identifiers.append(Identifier(kind="serial", value=serial))
+            session.add(device)
+            session.flush()
+    except IntegrityError:
+        # Another terminal received the same serial a moment ago.
+        raced = find_by_identifier(session, serial)
+        if raced is None:
+            raise
+        raise _already_received(raced) from None
+    record_event(
+        session,
+        "intake",
+        device=device,
+        entered_by=entered_by,
+        performed_by=performed_by,
+        to_stage="received",
+        serial_number=serial,
+        lot=the_lot.code if the_lot else None,
+        cycle=1,
+        station=station or None,
+    )
+    return Intake(device=device, new_cycle=False)
+
+
+def _already_received(device: Device) -> AlreadyReceived:
+    when = device.received_at.strftime("%Y-%m-%d %H:%M UTC")
+    return AlreadyReceived(
+        f"Serial {device.serial_number} was already received on {when} "
+        f"as {device.asset_tag} (now in stage {device.stage}). Nothing was created.",
+        asset_tag=device.asset_tag,
+        received_at=device.received_at.isoformat(),
+        stage=device.stage,
+    )
+
+
+def _come_back(
+    session: Session,
+    device: Device,
+    lot: Lot | None,
+    weight: Decimal | None,
+    entered_by: User | None,
+    performed_by: User | None,
+    station: str,
+) -> Intake:
+    """A device that had left (sold or recycled) starts a new cycle on its record."""
+    if device.stage not in LEFT_STAGES:
+        raise _already_received(device)
+    previous = device.stage
+    now = utcnow()
+    try:
+        with session.begin_nested():
+            device.stage = "received"
+            device.stage_entered_at = now
+            device.received_at = now
+            device.cycle += 1
+            device.grade = None
+            if lot is not None:
+                device.lot = lot
+            if weight is not None:
+                device.weight_kg = weight
+            session.flush()
+    except StaleDataError:
+        session.refresh(device)
+        raise _already_received(device) from None
+    record_event(
+        session,
+        "intake",
+        device=device,
+        entered_by=entered_by,
+        performed_by=performed_by,
+        from_stage=previous,
+        to_stage="received",
+        serial_number=device.serial_number,
+        lot=lot.code if lot is not None else None,
+        cycle=device.cycle,
+        station=station or None,
+    )
+    return Intake(device=device, new_cycle=True)
+
+
+def previous_in_lot(session: Session, lot_code: str) -> Device | None:
+    """The last device received in a lot, to pre-fill the next intake."""
+    query = (
+        select(Device)
+        .join(Lot)
+        .where(Lot.code == lot_code)
+        .order_by(Device.received_at.desc(), Device.id.desc())
+        .limit(1)
+    )
+    return session.scalar(query)

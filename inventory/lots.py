@@ -1,0 +1,63 @@
+"""Donor lots: where a collection came from."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from inventory.accounts import User
+from inventory.errors import AlreadyReceived, InvalidInput, NotFound
+from inventory.events import record_event
+from inventory.models import Lot
+
+
+def get_lot(session: Session, code: str) -> Lot:
+    """The lot with this code, or NotFound."""
+    lot = session.scalar(select(Lot).where(Lot.code == code.strip()))
+    if lot is None:
+        raise NotFound(
+            f"No lot has the code {code.strip()!r}. "
+            "Create the lot first, then receive its devices.",
+            field="lot",
+        )
+    return lot
+
+
+def list_lots(session: Session) -> list[Lot]:
+    """Every lot, the newest first."""
+    return list(session.scalars(select(Lot).order_by(Lot.id.desc())))
+
+
+def open_lot(
+    session: Session,
+    code: str,
+    *,
+    donor: str = "",
+    received_on: date | None = None,
+    reference: str = "",
+    note: str = "",
+    entered_by: User | None,
+) -> Lot:
+    """Record a collection that has arrived from a donor."""
+    code = code.strip()
+    if not code or len(code) > 64:
+        raise InvalidInput("A lot code is 1 to 64 characters.", field="code")
+    if session.scalar(select(Lot.id).where(Lot.code == code)) is not None:
+        raise AlreadyReceived(f"A lot with the code {code!r} already exists.", field="code")
+    lot = Lot(code=code, donor=donor.strip(), received_on=received_on, reference=reference.strip())
+    lot.note = note
+    try:
+        with session.begin_nested():
+            session.add(lot)
+            session.flush()
+    except IntegrityError:
+        raise AlreadyReceived(
+            f"A lot with the code {code!r} already exists.", field="code"
+        ) from None
+    record_event(
+        session, "lot_opened", device=None, entered_by=entered_by, lot=code, donor=lot.donor
+    )
+    return lot

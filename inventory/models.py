@@ -1,0 +1,169 @@
+"""Devices, the lots they came in, their identifiers, the event log and the scan log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from inventory.accounts import User
+from inventory.db import Base
+from inventory.types import JSONDocument, UTCDateTime, utcnow
+
+CATEGORIES = (
+    "laptop",
+    "desktop",
+    "monitor",
+    "phone",
+    "tablet",
+    "printer",
+    "server",
+    "network",
+    "peripheral",
+    "other",
+)
+GRADES = ("A", "B", "C")
+IDENTIFIER_KINDS = ("serial", "battery_serial", "disk_serial", "imei")
+
+
+class Lot(Base):
+    """A collection from one donor: every device traces back to one."""
+
+    __tablename__ = "lots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    donor: Mapped[str] = mapped_column(String(200), default="")
+    received_on: Mapped[date | None] = mapped_column(Date, default=None)
+    reference: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    devices: Mapped[list[Device]] = relationship(back_populates="lot")
+
+
+class Device(Base):
+    """One physical device, identified by the workshop's asset tag."""
+
+    __tablename__ = "devices"
+    __table_args__ = (
+        CheckConstraint("weight_kg IS NULL OR weight_kg >= 0", name="weight_not_negative"),
+        CheckConstraint("grade IS NULL OR grade IN ('A', 'B', 'C')", name="grade_known"),
+        Index("ix_devices_stage_category", "stage", "category"),
+        Index("ix_devices_make_model", "make", "model"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_tag: Mapped[str] = mapped_column(String(16), unique=True)
+    category: Mapped[str] = mapped_column(String(20))
+    make: Mapped[str] = mapped_column(String(100))
+    model: Mapped[str] = mapped_column(String(200))
+    specs: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    weight_kg: Mapped[Decimal | None] = mapped_column(Numeric(8, 3), default=None)
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"), index=True, default=None)
+    stage: Mapped[str] = mapped_column(String(20), index=True)
+    stage_entered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    grade: Mapped[str | None] = mapped_column(String(1), default=None)
+    cycle: Mapped[int] = mapped_column(Integer, default=1)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Bumped on every change, so two terminals changing one device at once
+    # cannot both win: the second UPDATE matches no row and is refused.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    lot: Mapped[Lot | None] = relationship(back_populates="devices")
+    identifiers: Mapped[list[Identifier]] = relationship(
+        back_populates="device", order_by="Identifier.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def serial_number(self) -> str | None:
+        """The manufacturer serial, when one was recorded."""
+        for identifier in self.identifiers:
+            if identifier.kind == "serial":
+                return identifier.value
+        return None
+
+    def __repr__(self) -> str:
+        return f"<Device {self.asset_tag} {self.stage}>"
+
+
+class Identifier(Base):
+    """A code attached to a device (manufacturer serial, IMEI, ...), unique per kind."""
+
+    __tablename__ = "identifiers"
+    __table_args__ = (
+        UniqueConstraint("kind", "value"),
+        Index("ix_identifiers_value", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    device: Mapped[Device] = relationship(back_populates="identifiers")
+
+
+class Event(Base):
+    """One fact in the append-only log; the database refuses to change or delete it."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_device_id_id", "device_id", "id"),
+        Index("ix_events_kind_occurred_at", "kind", "occurred_at"),
+        Index("ix_events_to_stage_occurred_at", "to_stage", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), default=None)
+    from_stage: Mapped[str | None] = mapped_column(String(20), default=None)
+    to_stage: Mapped[str | None] = mapped_column(String(20), default=None)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    performed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+
+    device: Mapped[Device | None] = relationship()
+    entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
+    performed_by: Mapped[User | None] = relationship(foreign_keys=[performed_by_id])
+
+
+class Scan(Base):
+    """Every code read by a scanner or typed in a scan field, good or bad."""
+
+    __tablename__ = "scans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(200))
+    station: Mapped[str] = mapped_column(String(64), default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    outcome: Mapped[str] = mapped_column(String(32))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), default=None)
+    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class Counter(Base):
+    """A named sequence (asset tag numbers) shared by every app process."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,74 @@
+"""What a scanned code is, and the log of every scan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from inventory.accounts import User
+from inventory.codes import has_valid_check, looks_like_asset_tag, normalize
+from inventory.devices import find_by_identifier, get_device
+from inventory.errors import NotFound
+from inventory.models import Device, Scan
+
+MAX_CODE = 200
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a code turned out to be: `device`, `unknown` or `invalid`."""
+
+    kind: str
+    code: str
+    device: Device | None = None
+    message: str = ""
+
+
+def resolve_code(session: Session, raw: str) -> Resolution:
+    """Tell what a scanned code is: an asset tag, a known serial, or nothing we know."""
+    code = normalize(raw)
+    if not code:
+        return Resolution("invalid", code, message="Nothing was scanned.")
+    if len(code) > MAX_CODE:
+        return Resolution("invalid", code[:MAX_CODE], message="That code is too long to be ours.")
+    if looks_like_asset_tag(code):
+        if has_valid_check(code):
+            try:
+                return Resolution("device", code, get_device(session, code))
+            except NotFound as error:
+                return Resolution("unknown", code, message=error.message)
+        by_serial = find_by_identifier(session, code)
+        if by_serial is not None:
+            return Resolution("device", code, by_serial)
+        return Resolution(
+            "invalid",
+            code,
+            message=f"{code} looks like an asset tag but its check character is wrong: "
+            "the label was misread. Scan it again.",
+        )
+    device = find_by_identifier(session, code)
+    if device is not None:
+        return Resolution("device", code, device)
+    return Resolution("unknown", code, message=f"{code} is not a code we know.")
+
+
+def log_scan(
+    session: Session,
+    code: str,
+    outcome: str,
+    *,
+    user: User | None,
+    station: str = "",
+    device: Device | None = None,
+) -> Scan:
+    """Keep a scan in the scan log, whatever came of it."""
+    scan = Scan(
+        code=normalize(code)[:MAX_CODE],
+        outcome=outcome,
+        user_id=user.id if user else None,
+        station=station[:64],
+        device_id=device.id if device else None,
+    )
+    session.add(scan)
+    return scan

@@ -1,0 +1,136 @@
+"""Moving a device between stages and grading it, one event each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from inventory.accounts import User
+from inventory.errors import Conflict, GateUnmet, IllegalTransition, InvalidInput
+from inventory.events import record_event
+from inventory.lifecycle import STAGES, allowed_moves, unmet_gates
+from inventory.models import GRADES, Device
+from inventory.types import utcnow
+
+MAX_NOTE = 2000
+
+
+def _clean_note(note: Any) -> str | None:
+    if note is None or note == "":
+        return None
+    if not isinstance(note, str):
+        raise InvalidInput("note must be text.", field="note")
+    if len(note) > MAX_NOTE:
+        raise InvalidInput(f"note is at most {MAX_NOTE} characters.", field="note")
+    return note.strip() or None
+
+
+def _save(session: Session, device: Device, changes: dict[str, Any]) -> None:
+    """Apply changes to the device row, refusing if another terminal changed it first."""
+    try:
+        with session.begin_nested():
+            for name, value in changes.items():
+                setattr(device, name, value)
+            session.flush()
+    except StaleDataError:
+        session.refresh(device)
+        raise Conflict(
+            f"{device.asset_tag} was changed by someone else at the same moment; "
+            f"it is now in stage {device.stage}. Look at it again before going on.",
+            asset_tag=device.asset_tag,
+            stage=device.stage,
+        ) from None
+
+
+def move_to_stage(
+    session: Session,
+    device: Device,
+    to: str,
+    *,
+    entered_by: User | None,
+    performed_by: User | None = None,
+    note: Any = None,
+    expected_stage: str | None = None,
+    occurred_at: datetime | None = None,
+    **details: Any,
+) -> Device:
+    """Move a device to another stage, if the lifecycle and the gates allow it."""
+    if to not in STAGES:
+        raise InvalidInput(f"Unknown stage {to!r}.", field="to", allowed=list(STAGES))
+    note = _clean_note(note)
+    if expected_stage is not None and expected_stage != device.stage:
+        raise Conflict(
+            f"{device.asset_tag} is no longer in stage {expected_stage}: it is in stage "
+            f"{device.stage} now. Nothing was changed.",
+            asset_tag=device.asset_tag,
+            stage=device.stage,
+        )
+    allowed = allowed_moves(device.stage)
+    if to not in allowed:
+        where = ", ".join(allowed) if allowed else "none"
+        raise IllegalTransition(
+            f"{device.asset_tag} cannot move from {device.stage} to {to}. "
+            f"Allowed moves from {device.stage}: {where}.",
+            stage=device.stage,
+            allowed=list(allowed),
+        )
+    missing = unmet_gates(session, device, to)
+    if missing:
+        raise GateUnmet(
+            f"{device.asset_tag} cannot enter {to} yet: missing {', '.join(missing)}.",
+            missing=missing,
+        )
+    previous = device.stage
+    _save(session, device, {"stage": to, "stage_entered_at": occurred_at or utcnow()})
+    record_event(
+        session,
+        "stage_change",
+        device=device,
+        entered_by=entered_by,
+        performed_by=performed_by,
+        occurred_at=occurred_at,
+        from_stage=previous,
+        to_stage=to,
+        note=note,
+        **details,
+    )
+    return device
+
+
+def set_grade(
+    session: Session,
+    device: Device,
+    grade: Any,
+    *,
+    entered_by: User | None,
+    performed_by: User | None = None,
+    note: Any = None,
+) -> Device:
+    """Set the cosmetic grade (A, B or C) of a device."""
+    if grade not in GRADES:
+        raise InvalidInput(
+            f"Unknown grade {grade!r}: use A, B or C.", field="grade", allowed=list(GRADES)
+        )
+    if device.stage in ("sold", "recycled"):
+        raise IllegalTransition(
+            f"{device.asset_tag} is {device.stage}: it cannot be graded.",
+            stage=device.stage,
+            allowed=[],
+        )
+    note = _clean_note(note)
+    previous = device.grade
+    _save(session, device, {"grade": grade})
+    record_event(
+        session,
+        "graded",
+        device=device,
+        entered_by=entered_by,
+        performed_by=performed_by,
+        grade=grade,
+        previous_grade=previous,
+        note=note,
+    )
+    return device

@@ -1,0 +1,163 @@
+"""Fixtures: a real database per test (SQLite file, or PostgreSQL when asked), the app, users."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from inventory.accounts import User
+from inventory.db import Base, make_engine, make_sessionmaker
+from workshop import accounts, create_app
+from workshop.migrate import upgrade
+
+TEST_DATABASE_URL = os.environ.get("WORKSHOP_TEST_DATABASE_URL", "")
+PASSWORD = "correct horse battery"
+
+
+def pytest_report_header() -> str:
+    return f"workshop database: {TEST_DATABASE_URL or 'SQLite file per test'}"
+
+
+@pytest.fixture(scope="session")
+def _template_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Migrate once per run; each test then starts from a copy or a truncation of it."""
+    if TEST_DATABASE_URL:
+        engine = make_engine(TEST_DATABASE_URL)
+        # Fails loudly when the server is unreachable: the suite never skips it.
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        upgrade(engine)
+        engine.dispose()
+        return TEST_DATABASE_URL
+    path = tmp_path_factory.mktemp("template") / "workshop.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return str(path)
+
+
+@pytest.fixture
+def db_url(_template_database: str, tmp_path: Path) -> str:
+    """A migrated, empty database for this test."""
+    if TEST_DATABASE_URL:
+        engine = make_engine(TEST_DATABASE_URL)
+        tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+        with engine.begin() as connection:
+            # TRUNCATE is not a row DELETE, so the events trigger lets it through.
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            connection.execute(text("INSERT INTO counters (name, value) VALUES ('asset_tag', 0)"))
+        engine.dispose()
+        return TEST_DATABASE_URL
+    path = tmp_path / "workshop.db"
+    shutil.copyfile(_template_database, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for service tests; the test commits when it wants others to see."""
+    with sessions() as session:
+        yield session
+
+
+@pytest.fixture
+def app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": db_url,
+            "SECRET_KEY": "test-secret",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "WORKSHOP_NAME": "Atelier Test",
+        }
+    )
+    yield app
+    app.extensions["workshop.engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(sessions: sessionmaker[Session]) -> Callable[..., User]:
+    """Create a committed user with a role; the password is PASSWORD."""
+
+    def make(role: str, username: str | None = None, name: str = "") -> User:
+        with sessions() as session:
+            user = accounts.create_user(session, username or role, role, PASSWORD, name)
+            session.commit()
+            return user
+
+    return make
+
+
+@pytest.fixture
+def make_token(sessions: sessionmaker[Session]) -> Callable[[User], str]:
+    """Issue an API token for a user."""
+
+    def make(user: User) -> str:
+        with sessions() as session:
+            token = accounts.issue_token(session, session.merge(user), "tests")
+            session.commit()
+            return token
+
+    return make
+
+
+CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, page: str = "/login") -> str:
+    """The CSRF token of the client's session, read from a page's form."""
+    html = client.get(page, follow_redirects=True).get_data(as_text=True)
+    match = CSRF.search(html)
+    assert match, f"no CSRF token on {page}"
+    return match.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD) -> Any:
+    """Log the client in through the real login form."""
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+@pytest.fixture
+def logged_in(client: FlaskClient, make_user: Callable[..., User]) -> Callable[[str], User]:
+    """Create a user with a role and log the test client in as them."""
+
+    def as_role(role: str, username: str | None = None) -> User:
+        user = make_user(role, username)
+        login(client, user.username)
+        return user
+
+    return as_role

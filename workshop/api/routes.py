@@ -1,0 +1,1 @@
+"""API endpoints (stub, filled in by the API work)."""

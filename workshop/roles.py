@@ -1,0 +1,48 @@
+"""What each role may do; every view and endpoint asks here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user, login_required
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "view_devices": frozenset({"technician", "warehouse", "manager", "admin"}),
+    "intake": frozenset({"warehouse", "manager", "admin"}),
+    "scan": frozenset({"technician", "warehouse", "manager", "admin"}),
+    "move": frozenset({"technician", "warehouse", "manager", "admin"}),
+    "grade": frozenset({"technician", "manager", "admin"}),
+    "manage_lots": frozenset({"warehouse", "manager", "admin"}),
+    "manage_users": frozenset({"admin"}),
+}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def can(permission: str, user: Any = None) -> bool:
+    """True when the user (by default the logged-in one) holds the permission."""
+    user = current_user if user is None else user
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.role in PERMISSIONS[permission]
+
+
+def requires(permission: str) -> Callable[[F], F]:
+    """Page decorator: log in first, then 403 unless the role holds the permission."""
+    if permission not in PERMISSIONS:
+        raise KeyError(permission)
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator

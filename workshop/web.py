@@ -1,0 +1,154 @@
+"""Extensions, blueprints and the rules every page follows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, redirect, render_template, request, session, url_for
+from flask_babel import Babel, format_datetime
+from flask_babel import gettext as _
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import OperationalError
+
+from inventory.accounts import User
+from workshop import accounts
+from workshop.database import db
+from workshop.display import label_for
+from workshop.roles import can
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+babel = Babel()
+
+# Pages reachable before the first administrator exists.
+OPEN_ENDPOINTS = frozenset({"auth.setup", "static", "auth.language"})
+
+
+def select_locale() -> str:
+    """The user's chosen language, else the one picked on this browser, else the browser's."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    user_language = getattr(current_user, "language", None)
+    if user_language in languages:
+        return user_language
+    if session.get("language") in languages:
+        return session["language"]
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    user = db().get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def init_app(app: Flask) -> None:
+    """Wire extensions, blueprints, the first-run redirect and error pages."""
+    from workshop.api import bp as api_bp
+    from workshop.auth import bp as auth_bp
+    from workshop.devices import bp as devices_bp
+    from workshop.intake import bp as intake_bp
+    from workshop.lots import bp as lots_bp
+    from workshop.users import bp as users_bp
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    babel.init_app(app, locale_selector=select_locale)
+
+    for blueprint in (auth_bp, intake_bp, devices_bp, lots_bp, users_bp):
+        app.register_blueprint(blueprint)
+    # The API authenticates with bearer tokens, not cookies, so no CSRF there.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
+
+    app.before_request(_first_administrator)
+    app.context_processor(_template_helpers)
+    app.add_url_rule("/", "home", _home)
+    _register_error_pages(app)
+
+
+def _first_administrator() -> Any:
+    """While no user exists, every page leads to the page that creates the first admin."""
+    from flask import current_app
+
+    if current_app.extensions.get("workshop.has_users"):
+        return None
+    if request.blueprint == "api" or request.endpoint in OPEN_ENDPOINTS:
+        return None
+    if accounts.has_users(db()):
+        # Once true it stays true, so every process may remember it.
+        current_app.extensions["workshop.has_users"] = True
+        return None
+    return redirect(url_for("auth.setup"))
+
+
+def _home() -> Any:
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if can("intake"):
+        return redirect(url_for("intake.scan"))
+    if can("view_devices"):
+        return redirect(url_for("devices.index"))
+    return render_template("home.html")
+
+
+def _template_helpers() -> dict[str, Any]:
+    return {
+        "can": can,
+        "label": label_for,
+        "format_datetime": format_datetime,
+        "current_language": select_locale(),
+    }
+
+
+def _register_error_pages(app: Flask) -> None:
+    def page(status: int, title: str, message: str) -> tuple[str, int]:
+        if request.blueprint == "api":
+            from workshop.api.errors import error_response
+
+            return error_response(status, title.lower().replace(" ", "_"), message)
+        return render_template("error.html", title=title, message=message, status=status), status
+
+    @app.errorhandler(403)
+    def forbidden(_error: Any) -> Any:
+        return page(403, _("Not allowed"), _("Your role does not give access to this page."))
+
+    @app.errorhandler(404)
+    def not_found(_error: Any) -> Any:
+        return page(
+            404, _("Not found"), _("There is no such page. Check the address or scan again.")
+        )
+
+    @app.errorhandler(405)
+    def wrong_method(_error: Any) -> Any:
+        return page(405, _("Not allowed"), _("This address does not accept that kind of request."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error: Any) -> Any:
+        return page(
+            400,
+            _("Form expired"),
+            _(
+                "The form had expired or was sent twice. Nothing was saved: go back, reload and try again."
+            ),
+        )
+
+    @app.errorhandler(OperationalError)
+    def database_busy(_error: Any) -> Any:
+        return page(
+            503,
+            _("Database busy"),
+            _("The database did not answer in time. Nothing was saved: try again in a moment."),
+        )
+
+    @app.errorhandler(500)
+    def server_error(_error: Any) -> Any:
+        return page(
+            500,
+            _("Something went wrong"),
+            _("The workshop could not finish this request. Nothing was saved: try again."),
+        )
