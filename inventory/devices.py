@@ -22,7 +22,7 @@ def get_device(session: Session, asset_tag: str) -> Device:
         select(Device).where(Device.asset_tag == tag).options(selectinload(Device.identifiers))
     )
     if device is None:
-        raise NotFound(f"No device has the asset tag {tag}.", asset_tag=tag)
+        raise NotFound("No device has the asset tag %(asset_tag)s.", asset_tag=tag)
     return device
 
 
@@ -64,15 +64,20 @@ def find_devices(
 ) -> Page:
     """Devices matching a search (tag, serial, make, model) and filters, newest first."""
     if stage and stage not in STAGES:
-        raise InvalidInput(f"Unknown stage {stage!r}.", field="stage", allowed=list(STAGES))
+        raise InvalidInput(
+            "Unknown stage %(value)r.", field="stage", value=stage, allowed=list(STAGES)
+        )
     if category and category not in CATEGORIES:
         raise InvalidInput(
-            f"Unknown category {category!r}.", field="category", allowed=list(CATEGORIES)
+            "Unknown category %(value)r.",
+            field="category",
+            value=category,
+            allowed=list(CATEGORIES),
         )
     if page < 1:
         raise InvalidInput("page starts at 1.", field="page")
     if not 1 <= per_page <= MAX_PER_PAGE:
-        raise InvalidInput(f"per_page must be 1 to {MAX_PER_PAGE}.", field="per_page")
+        raise InvalidInput("per_page must be 1 to %(limit)s.", field="per_page", limit=MAX_PER_PAGE)
 
     query = select(Device)
     if stage:

@@ -1,4 +1,8 @@
-"""Refusals the workshop explains to the user: each has a code, a message and details."""
+"""Refusals the workshop explains to the user: each has a code, a message and details.
+
+Messages are %-templates filled from the details, so that the web app can show
+them translated; the `pybabel extract` keywords list each class below.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,13 @@ class WorkshopError(Exception):
 
     code = "invalid"
 
-    def __init__(self, message: str, **details: Any) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, template: str, **details: Any) -> None:
+        # The template stays untranslated here (no Flask below the web app);
+        # the interface translates it and fills in the same details.
+        self.template = template
         self.details = details
+        self.message = template % details
+        super().__init__(self.message)
 
 
 class InvalidInput(WorkshopError):
@@ -50,3 +57,8 @@ class Conflict(WorkshopError):
     """Someone else changed the same record at the same moment."""
 
     code = "conflict"
+
+
+def N_(text: str) -> str:
+    """Mark a message for translation by the interface; returns it unchanged."""
+    return text

@@ -49,9 +49,10 @@ def clean_serial(raw: str) -> str:
         )
     if looks_like_asset_tag(serial) and has_valid_check(serial):
         raise InvalidInput(
-            f"{serial} is one of our asset tags, not a manufacturer serial: "
+            "%(code)s is one of our asset tags, not a manufacturer serial: "
             "scan the serial on the manufacturer's label.",
             field="serial_number",
+            code=serial,
         )
     return serial
 
@@ -68,17 +69,17 @@ def clean_weight(raw: Any) -> Decimal | None:
         raise InvalidInput("weight_kg must be a number of kilograms.", field="weight_kg") from None
     if not weight.is_finite() or weight < 0 or weight > MAX_WEIGHT_KG:
         raise InvalidInput(
-            f"weight_kg must be between 0 and {MAX_WEIGHT_KG} kg.", field="weight_kg"
+            "weight_kg must be between 0 and %(limit)s kg.", field="weight_kg", limit=MAX_WEIGHT_KG
         )
     return weight.quantize(Decimal("0.001"))
 
 
 def _clean_text(value: Any, field: str, limit: int) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{field} is required.", field=field)
+        raise InvalidInput("%(field)s is required.", field=field)
     text = " ".join(value.split())
     if len(text) > limit:
-        raise InvalidInput(f"{field} is at most {limit} characters.", field=field)
+        raise InvalidInput("%(field)s is at most %(limit)s characters.", field=field, limit=limit)
     return text
 
 
@@ -114,7 +115,10 @@ def receive_device(
     serial = clean_serial(serial_number)
     if category not in CATEGORIES:
         raise InvalidInput(
-            f"Unknown category {category!r}.", field="category", allowed=list(CATEGORIES)
+            "Unknown category %(value)r.",
+            field="category",
+            value=category,
+            allowed=list(CATEGORIES),
         )
     make = _clean_text(make, "make", 100)
     model = _clean_text(model, "model", 200)
@@ -168,8 +172,10 @@ def receive_device(
 def _already_received(device: Device) -> AlreadyReceived:
     when = device.received_at.strftime("%Y-%m-%d %H:%M UTC")
     return AlreadyReceived(
-        f"Serial {device.serial_number} was already received on {when} "
-        f"as {device.asset_tag} (now in stage {device.stage}). Nothing was created.",
+        "Serial %(serial)s was already received on %(when)s as %(asset_tag)s "
+        "(now in stage %(stage)s). Nothing was created.",
+        serial=device.serial_number,
+        when=when,
         asset_tag=device.asset_tag,
         received_at=device.received_at.isoformat(),
         stage=device.stage,

@@ -19,9 +19,9 @@ def get_lot(session: Session, code: str) -> Lot:
     lot = session.scalar(select(Lot).where(Lot.code == code.strip()))
     if lot is None:
         raise NotFound(
-            f"No lot has the code {code.strip()!r}. "
-            "Create the lot first, then receive its devices.",
+            "No lot has the code %(lot)r. Create the lot first, then receive its devices.",
             field="lot",
+            lot=code.strip(),
         )
     return lot
 
@@ -46,7 +46,7 @@ def open_lot(
     if not code or len(code) > 64:
         raise InvalidInput("A lot code is 1 to 64 characters.", field="code")
     if session.scalar(select(Lot.id).where(Lot.code == code)) is not None:
-        raise AlreadyReceived(f"A lot with the code {code!r} already exists.", field="code")
+        raise AlreadyReceived("A lot with the code %(lot)r already exists.", field="code", lot=code)
     lot = Lot(code=code, donor=donor.strip(), received_on=received_on, reference=reference.strip())
     lot.note = note
     try:
@@ -55,7 +55,7 @@ def open_lot(
             session.flush()
     except IntegrityError:
         raise AlreadyReceived(
-            f"A lot with the code {code!r} already exists.", field="code"
+            "A lot with the code %(lot)r already exists.", field="code", lot=code
         ) from None
     record_event(
         session, "lot_opened", device=None, entered_by=entered_by, lot=code, donor=lot.donor

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from inventory.accounts import User
 from inventory.codes import has_valid_check, looks_like_asset_tag, normalize
 from inventory.devices import find_by_identifier, get_device
-from inventory.errors import NotFound
+from inventory.errors import N_, NotFound
 from inventory.models import Device, Scan
 
 MAX_CODE = 200
@@ -17,40 +17,54 @@ MAX_CODE = 200
 
 @dataclass(frozen=True)
 class Resolution:
-    """What a code turned out to be: `device`, `unknown` or `invalid`."""
+    """What a code turned out to be: `device`, `unknown` or `invalid`.
+
+    `template` is the untranslated message, filled from `code` (see errors.py).
+    """
 
     kind: str
     code: str
     device: Device | None = None
-    message: str = ""
+    template: str = ""
+
+    @property
+    def message(self) -> str:
+        """The message in English, with the code filled in."""
+        return self.template % {"code": self.code}
 
 
 def resolve_code(session: Session, raw: str) -> Resolution:
     """Tell what a scanned code is: an asset tag, a known serial, or nothing we know."""
     code = normalize(raw)
     if not code:
-        return Resolution("invalid", code, message="Nothing was scanned.")
+        return Resolution("invalid", code, template=N_("Nothing was scanned."))
     if len(code) > MAX_CODE:
-        return Resolution("invalid", code[:MAX_CODE], message="That code is too long to be ours.")
+        return Resolution(
+            "invalid", code[:MAX_CODE], template=N_("That code is too long to be ours.")
+        )
     if looks_like_asset_tag(code):
         if has_valid_check(code):
             try:
                 return Resolution("device", code, get_device(session, code))
-            except NotFound as error:
-                return Resolution("unknown", code, message=error.message)
+            except NotFound:
+                return Resolution(
+                    "unknown", code, template=N_("No device has the asset tag %(code)s.")
+                )
         by_serial = find_by_identifier(session, code)
         if by_serial is not None:
             return Resolution("device", code, by_serial)
         return Resolution(
             "invalid",
             code,
-            message=f"{code} looks like an asset tag but its check character is wrong: "
-            "the label was misread. Scan it again.",
+            template=N_(
+                "%(code)s looks like an asset tag but its check character is wrong: "
+                "the label was misread. Scan it again."
+            ),
         )
     device = find_by_identifier(session, code)
     if device is not None:
         return Resolution("device", code, device)
-    return Resolution("unknown", code, message=f"{code} is not a code we know.")
+    return Resolution("unknown", code, template=N_("%(code)s is not a code we know."))
 
 
 def log_scan(

@@ -24,7 +24,7 @@ def _clean_note(note: Any) -> str | None:
     if not isinstance(note, str):
         raise InvalidInput("note must be text.", field="note")
     if len(note) > MAX_NOTE:
-        raise InvalidInput(f"note is at most {MAX_NOTE} characters.", field="note")
+        raise InvalidInput("note is at most %(limit)s characters.", field="note", limit=MAX_NOTE)
     return note.strip() or None
 
 
@@ -38,8 +38,8 @@ def _save(session: Session, device: Device, changes: dict[str, Any]) -> None:
     except StaleDataError:
         session.refresh(device)
         raise Conflict(
-            f"{device.asset_tag} was changed by someone else at the same moment; "
-            f"it is now in stage {device.stage}. Look at it again before going on.",
+            "%(asset_tag)s was changed by someone else at the same moment; "
+            "it is now in stage %(stage)s. Look at it again before going on.",
             asset_tag=device.asset_tag,
             stage=device.stage,
         ) from None
@@ -59,29 +59,35 @@ def move_to_stage(
 ) -> Device:
     """Move a device to another stage, if the lifecycle and the gates allow it."""
     if to not in STAGES:
-        raise InvalidInput(f"Unknown stage {to!r}.", field="to", allowed=list(STAGES))
+        raise InvalidInput("Unknown stage %(value)r.", field="to", value=to, allowed=list(STAGES))
     note = _clean_note(note)
     if expected_stage is not None and expected_stage != device.stage:
         raise Conflict(
-            f"{device.asset_tag} is no longer in stage {expected_stage}: it is in stage "
-            f"{device.stage} now. Nothing was changed.",
+            "%(asset_tag)s is no longer in stage %(expected_stage)s: it is in stage "
+            "%(stage)s now. Nothing was changed.",
             asset_tag=device.asset_tag,
             stage=device.stage,
+            expected_stage=expected_stage,
         )
     allowed = allowed_moves(device.stage)
     if to not in allowed:
-        where = ", ".join(allowed) if allowed else "none"
         raise IllegalTransition(
-            f"{device.asset_tag} cannot move from {device.stage} to {to}. "
-            f"Allowed moves from {device.stage}: {where}.",
+            "%(asset_tag)s cannot move from %(stage)s to %(to)s. "
+            "Allowed moves from %(stage)s: %(moves)s.",
+            asset_tag=device.asset_tag,
             stage=device.stage,
+            to=to,
             allowed=list(allowed),
+            moves=", ".join(allowed) if allowed else "none",
         )
     missing = unmet_gates(session, device, to)
     if missing:
         raise GateUnmet(
-            f"{device.asset_tag} cannot enter {to} yet: missing {', '.join(missing)}.",
+            "%(asset_tag)s cannot enter %(to)s yet: missing %(what)s.",
+            asset_tag=device.asset_tag,
+            to=to,
             missing=missing,
+            what=", ".join(missing),
         )
     previous = device.stage
     _save(session, device, {"stage": to, "stage_entered_at": occurred_at or utcnow()})
@@ -112,11 +118,15 @@ def set_grade(
     """Set the cosmetic grade (A, B or C) of a device."""
     if grade not in GRADES:
         raise InvalidInput(
-            f"Unknown grade {grade!r}: use A, B or C.", field="grade", allowed=list(GRADES)
+            "Unknown grade %(value)r: use A, B or C.",
+            field="grade",
+            value=grade,
+            allowed=list(GRADES),
         )
     if device.stage in ("sold", "recycled"):
         raise IllegalTransition(
-            f"{device.asset_tag} is {device.stage}: it cannot be graded.",
+            "%(asset_tag)s is %(stage)s: it cannot be graded.",
+            asset_tag=device.asset_tag,
             stage=device.stage,
             allowed=[],
         )

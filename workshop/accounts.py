@@ -33,11 +33,15 @@ def create_user(session: Session, username: str, role: str, password: str, name:
             field="username",
         )
     if role not in ROLES:
-        raise InvalidInput(f"Unknown role {role!r}.", field="role", allowed=list(ROLES))
+        raise InvalidInput("Unknown role %(value)r.", field="role", value=role, allowed=list(ROLES))
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"A password is at least {MIN_PASSWORD} characters.", field="password")
+        raise InvalidInput(
+            "A password is at least %(limit)s characters.", field="password", limit=MIN_PASSWORD
+        )
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise AlreadyReceived(f"The username {username} is taken.", field="username")
+        raise AlreadyReceived(
+            "The username %(username)s is taken.", field="username", username=username
+        )
     user = User(
         username=username,
         role=role,
@@ -49,7 +53,9 @@ def create_user(session: Session, username: str, role: str, password: str, name:
             session.add(user)
             session.flush()
     except IntegrityError:
-        raise AlreadyReceived(f"The username {username} is taken.", field="username") from None
+        raise AlreadyReceived(
+            "The username %(username)s is taken.", field="username", username=username
+        ) from None
     return user
 
 
@@ -57,7 +63,7 @@ def get_user(session: Session, username: str) -> User:
     """The user with this username, or NotFound."""
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None:
-        raise NotFound(f"No user is called {username!r}.", field="username")
+        raise NotFound("No user is called %(username)r.", field="username", username=username)
     return user
 
 

@@ -1,8 +1,14 @@
-"""Display names for the codes stored in the database (stages, categories, roles)."""
+"""Display names for stored codes (stages, categories, roles) and translated refusals."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+
+from inventory.errors import WorkshopError
+from inventory.scanning import Resolution
 
 LABELS = {
     "stage": {
@@ -36,11 +42,44 @@ LABELS = {
         "hr": _l("Human resources"),
         "admin": _l("Administrator"),
     },
+    "field": {
+        "serial_number": _l("Serial number"),
+        "category": _l("Category"),
+        "make": _l("Make"),
+        "model": _l("Model"),
+        "weight_kg": _l("Weight (kg)"),
+        "lot": _l("Lot"),
+        "grade": _l("Grade"),
+        "note": _l("Note"),
+        "to": _l("Stage"),
+        "stage": _l("Stage"),
+        "code": _l("Code"),
+        "username": _l("Username"),
+        "password": _l("Password"),
+        "role": _l("Role"),
+    },
     "event": {
         "intake": _l("Received"),
         "stage_change": _l("Stage changed"),
         "graded": _l("Graded"),
         "lot_opened": _l("Lot opened"),
+        "user_deactivated": _l("User deactivated"),
+        "user_reactivated": _l("User reactivated"),
+    },
+    "identifier": {
+        "serial": _l("Serial number"),
+        "battery_serial": _l("Battery serial"),
+        "disk_serial": _l("Disk serial"),
+        "imei": _l("IMEI"),
+    },
+    "grade": {
+        "A": _l("A: hardly any signs of use"),
+        "B": _l("B: light signs of use"),
+        "C": _l("C: visible wear"),
+    },
+    # What a gate reports as missing, said as the thing to provide.
+    "gate": {
+        "grade": _l("a grade"),
     },
 }
 
@@ -50,3 +89,25 @@ def label_for(kind: str, code: str | None) -> str:
     if code is None:
         return ""
     return str(LABELS.get(kind, {}).get(code, code))
+
+
+# Details that hold stage codes, shown by their translated names in messages.
+_STAGE_DETAILS = ("stage", "to", "expected_stage")
+
+
+def error_text(error: WorkshopError | Resolution) -> str:
+    """A refusal from inventory/, translated into the interface's language."""
+    if isinstance(error, Resolution):
+        return gettext(error.template, code=error.code) if error.template else ""
+    params: dict[str, Any] = dict(error.details)
+    for key in _STAGE_DETAILS:
+        if key in params:
+            params[key] = label_for("stage", params[key])
+    if "allowed" in params and "moves" in params:
+        names = [label_for("stage", stage) for stage in params["allowed"]]
+        params["moves"] = ", ".join(names) if names else gettext("none")
+    if "missing" in params and "what" in params:
+        params["what"] = ", ".join(label_for("gate", item) for item in params["missing"])
+    if "field" in params:
+        params["field"] = label_for("field", params["field"])
+    return gettext(error.template, **params)
