@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -85,14 +86,17 @@ def _clean_text(value: Any, field: str, limit: int) -> str:
 
 def next_asset_tag(session: Session) -> str:
     """Take the next asset tag number, shared safely by every process."""
+    # On the table, not the mapped class: the ORM's bulk UPDATE machinery would
+    # cost more than the statement itself on every intake.
+    counters = Counter.__table__
     number = session.scalar(
-        update(Counter)
-        .where(Counter.name == ASSET_COUNTER)
-        .values(value=Counter.value + 1)
-        .returning(Counter.value)
+        update(counters)
+        .where(counters.c.name == ASSET_COUNTER)
+        .values(value=counters.c.value + 1)
+        .returning(counters.c.value)
     )
     if number is None:
-        session.execute(insert(Counter).values(name=ASSET_COUNTER, value=1))
+        session.execute(insert(counters).values(name=ASSET_COUNTER, value=1))
         number = 1
     return asset_tag(number)
 
@@ -110,6 +114,7 @@ def receive_device(
     entered_by: User | None,
     performed_by: User | None = None,
     station: str = "",
+    occurred_at: datetime | None = None,
 ) -> Intake:
     """Receive a device by its manufacturer serial; refuses one that is already here."""
     serial = clean_serial(serial_number)
@@ -127,11 +132,13 @@ def receive_device(
 
     existing = find_by_identifier(session, serial)
     if existing is not None:
-        return _come_back(session, existing, the_lot, weight, entered_by, performed_by, station)
+        return _come_back(
+            session, existing, the_lot, weight, entered_by, performed_by, station, occurred_at
+        )
 
     try:
         with session.begin_nested():
-            now = utcnow()
+            now = occurred_at or utcnow()
             device = Device(
                 asset_tag=next_asset_tag(session),
                 category=category,
@@ -147,6 +154,20 @@ def receive_device(
             )
             device.identifiers.append(Identifier(kind="serial", value=serial))
             session.add(device)
+            # The event goes in the same flush: one unit of work per intake, not two.
+            record_event(
+                session,
+                "intake",
+                device=device,
+                entered_by=entered_by,
+                performed_by=performed_by,
+                occurred_at=now,
+                to_stage="received",
+                serial_number=serial,
+                lot=the_lot.code if the_lot else None,
+                cycle=1,
+                station=station or None,
+            )
             session.flush()
     except IntegrityError:
         # Another terminal received the same serial a moment ago.
@@ -154,18 +175,6 @@ def receive_device(
         if raced is None:
             raise
         raise _already_received(raced) from None
-    record_event(
-        session,
-        "intake",
-        device=device,
-        entered_by=entered_by,
-        performed_by=performed_by,
-        to_stage="received",
-        serial_number=serial,
-        lot=the_lot.code if the_lot else None,
-        cycle=1,
-        station=station or None,
-    )
     return Intake(device=device, new_cycle=False)
 
 
@@ -190,12 +199,13 @@ def _come_back(
     entered_by: User | None,
     performed_by: User | None,
     station: str,
+    occurred_at: datetime | None,
 ) -> Intake:
     """A device that had left (sold or recycled) starts a new cycle on its record."""
     if device.stage not in LEFT_STAGES:
         raise _already_received(device)
     previous = device.stage
-    now = utcnow()
+    now = occurred_at or utcnow()
     try:
         with session.begin_nested():
             device.stage = "received"
@@ -217,6 +227,7 @@ def _come_back(
         device=device,
         entered_by=entered_by,
         performed_by=performed_by,
+        occurred_at=now,
         from_stage=previous,
         to_stage="received",
         serial_number=device.serial_number,

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections import defaultdict
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from inventory.accounts import User
 from inventory.errors import AlreadyReceived, InvalidInput, NotFound
 from inventory.events import record_event
-from inventory.models import Lot
+from inventory.models import Device, Lot
 
 
 def get_lot(session: Session, code: str) -> Lot:
@@ -40,11 +41,17 @@ def open_lot(
     reference: str = "",
     note: str = "",
     entered_by: User | None,
+    occurred_at: datetime | None = None,
 ) -> Lot:
     """Record a collection that has arrived from a donor."""
     code = code.strip()
     if not code or len(code) > 64:
         raise InvalidInput("A lot code is 1 to 64 characters.", field="code")
+    for field, value, limit in (("donor", donor, 200), ("reference", reference, 200)):
+        if len(value.strip()) > limit:
+            raise InvalidInput(
+                "%(field)s is at most %(limit)s characters.", field=field, limit=limit
+            )
     if session.scalar(select(Lot.id).where(Lot.code == code)) is not None:
         raise AlreadyReceived("A lot with the code %(lot)r already exists.", field="code", lot=code)
     lot = Lot(code=code, donor=donor.strip(), received_on=received_on, reference=reference.strip())
@@ -58,6 +65,25 @@ def open_lot(
             "A lot with the code %(lot)r already exists.", field="code", lot=code
         ) from None
     record_event(
-        session, "lot_opened", device=None, entered_by=entered_by, lot=code, donor=lot.donor
+        session,
+        "lot_opened",
+        device=None,
+        entered_by=entered_by,
+        occurred_at=occurred_at,
+        lot=code,
+        donor=lot.donor,
     )
     return lot
+
+
+def devices_by_stage(session: Session) -> dict[int, dict[str, int]]:
+    """How many devices of each lot are in each stage, counted by the database in one query."""
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    rows = session.execute(
+        select(Device.lot_id, Device.stage, func.count())
+        .where(Device.lot_id.is_not(None))
+        .group_by(Device.lot_id, Device.stage)
+    )
+    for lot_id, stage, count in rows:
+        counts[lot_id][stage] = count
+    return counts

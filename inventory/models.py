@@ -150,6 +150,8 @@ class Scan(Base):
     """Every code read by a scanner or typed in a scan field, good or bad."""
 
     __tablename__ = "scans"
+    # A station shows its user's last scans: newest first, per user.
+    __table_args__ = (Index("ix_scans_user_id_id", "user_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(200))

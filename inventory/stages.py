@@ -114,6 +114,7 @@ def set_grade(
     entered_by: User | None,
     performed_by: User | None = None,
     note: Any = None,
+    occurred_at: datetime | None = None,
 ) -> Device:
     """Set the cosmetic grade (A, B or C) of a device."""
     if grade not in GRADES:
@@ -139,6 +140,7 @@ def set_grade(
         device=device,
         entered_by=entered_by,
         performed_by=performed_by,
+        occurred_at=occurred_at,
         grade=grade,
         previous_grade=previous,
         note=note,

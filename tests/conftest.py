@@ -161,3 +161,16 @@ def logged_in(client: FlaskClient, make_user: Callable[..., User]) -> Callable[[
         return user
 
     return as_role
+
+
+@pytest.fixture
+def bearer(
+    make_user: Callable[..., User], make_token: Callable[[User], str]
+) -> Callable[..., dict[str, str]]:
+    """API headers for a new user with a role: {"Authorization": "Bearer <token>"}."""
+
+    def headers_for(role: str, username: str | None = None) -> dict[str, str]:
+        token = make_token(make_user(role, username))
+        return {"Authorization": f"Bearer {token}"}
+
+    return headers_for

@@ -150,6 +150,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_scans"),
     )
     op.create_index("ix_scans_scanned_at", "scans", ["scanned_at"])
+    op.create_index("ix_scans_user_id_id", "scans", ["user_id", "id"])
     _forbid_event_changes()
 
 
