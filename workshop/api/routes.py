@@ -1,1 +1,214 @@
-"""API endpoints (stub, filled in by the API work)."""
+"""API endpoints: check the role, check the shape, call a service, commit, answer JSON."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from flask import current_app, jsonify, url_for
+
+from inventory import devices, intake, lots, scanning, stages
+from inventory.codes import normalize
+from inventory.errors import N_, AlreadyReceived, InvalidInput, NotFound
+from inventory.events import device_history
+from inventory.models import Device
+from workshop.api import bp
+from workshop.api.auth import api_user, public, requires
+from workshop.api.errors import commit
+from workshop.api.openapi import openapi_document
+from workshop.api.serialize import device_json, event_json, lot_json
+from workshop.api.validation import (
+    DEVICE_QUERY,
+    GRADE,
+    INTAKE,
+    LOT,
+    SCAN,
+    TRANSITION,
+    parse_body,
+    parse_query,
+)
+from workshop.database import db
+from workshop.display import error_text
+
+# Asset tags are 9 characters; a longer path segment cannot name a device.
+MAX_TAG = 32
+
+
+def _load_device(asset_tag: str) -> Device:
+    """The device named in the address, or NotFound (also for codes no tag could be)."""
+    tag = normalize(asset_tag)
+    if len(tag) > MAX_TAG or not tag.isprintable():
+        raise NotFound(N_("No device has the asset tag %(asset_tag)s."), asset_tag=tag[:MAX_TAG])
+    return devices.get_device(db(), tag)
+
+
+@bp.get("/openapi.json")
+@public
+def openapi() -> Any:
+    """The OpenAPI document describing this API."""
+    return jsonify(openapi_document())
+
+
+@bp.post("/devices")
+@requires("intake")
+def receive() -> Any:
+    """Receive a device by its manufacturer serial."""
+    values = parse_body(INTAKE)
+    session = db()
+    try:
+        result = intake.receive_device(
+            session,
+            serial_number=values["serial_number"],
+            category=values["category"],
+            make=values["make"],
+            model=values["model"],
+            lot=values.get("lot"),
+            weight_kg=values.get("weight_kg"),
+            entered_by=api_user(),
+        )
+    except AlreadyReceived as error:
+        # Scripts want the device that holds the serial, not only the sentence.
+        error.details["device"] = device_json(
+            devices.get_device(session, error.details["asset_tag"])
+        )
+        raise
+    except NotFound as error:
+        if error.details.get("field") != "lot":
+            raise
+        # The lot is something the body refers to, not the resource addressed: a 400.
+        raise InvalidInput(error.template, **error.details) from None
+    commit()
+    body = {**device_json(result.device), "new_cycle": result.new_cycle}
+    response = jsonify(body)
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.device", asset_tag=result.device.asset_tag)
+    return response
+
+
+@bp.get("/devices")
+@requires("view_devices")
+def device_list() -> Any:
+    """Search and filter devices, one page at a time."""
+    values = parse_query(DEVICE_QUERY)
+    page = devices.find_devices(
+        db(),
+        q=values.get("q", ""),
+        stage=values.get("stage", ""),
+        category=values.get("category", ""),
+        lot=values.get("lot", ""),
+        page=values.get("page", 1),
+        per_page=values.get("per_page", current_app.config.get("PER_PAGE", 50)),
+    )
+    return jsonify(
+        {
+            "items": [device_json(item) for item in page.items],
+            "total": page.total,
+            "page": page.page,
+            "per_page": page.per_page,
+            "pages": page.pages,
+        }
+    )
+
+
+@bp.get("/devices/<asset_tag>")
+@requires("view_devices")
+def device(asset_tag: str) -> Any:
+    """One device with its whole history, oldest event first."""
+    session = db()
+    found = _load_device(asset_tag)
+    history = device_history(session, found)
+    return jsonify({**device_json(found), "events": [event_json(event) for event in history]})
+
+
+@bp.post("/devices/<asset_tag>/transitions")
+@requires("move")
+def transition(asset_tag: str) -> Any:
+    """Move a device to another stage."""
+    found = _load_device(asset_tag)
+    values = parse_body(TRANSITION)
+    stages.move_to_stage(
+        db(),
+        found,
+        values["to"],
+        entered_by=api_user(),
+        note=values.get("note"),
+        expected_stage=values.get("from"),
+    )
+    commit()
+    return jsonify(device_json(found))
+
+
+@bp.post("/devices/<asset_tag>/grade")
+@requires("grade")
+def grade(asset_tag: str) -> Any:
+    """Set the cosmetic grade of a device."""
+    found = _load_device(asset_tag)
+    values = parse_body(GRADE)
+    stages.set_grade(db(), found, values["grade"], entered_by=api_user(), note=values.get("note"))
+    commit()
+    return jsonify(device_json(found))
+
+
+def _has_control_characters(code: str) -> bool:
+    return any(unicodedata.category(char) == "Cc" for char in code)
+
+
+@bp.post("/scans")
+@requires("scan")
+def scan() -> Any:
+    """Tell what a scanned code is; every scan is logged, good or bad."""
+    values = parse_body(SCAN)
+    session = db()
+    code = values["code"]
+    # Line breaks and separators are blanks that normalize() drops; others mean a misread.
+    if _has_control_characters(normalize(code)):
+        code = "".join(char for char in code if unicodedata.category(char) != "Cc")
+        resolution = scanning.Resolution(
+            "invalid",
+            normalize(code)[: scanning.MAX_CODE],
+            template=N_("The code holds control characters: it was misread. Scan it again."),
+        )
+    else:
+        resolution = scanning.resolve_code(session, code)
+    scanning.log_scan(
+        session,
+        code,
+        resolution.kind,
+        user=api_user(),
+        station=values.get("station", ""),
+        device=resolution.device,
+    )
+    commit()
+    body: dict[str, Any] = {"kind": resolution.kind, "code": resolution.code}
+    if resolution.device is not None:
+        body["device"] = device_json(resolution.device)
+    if resolution.template:
+        body["message"] = error_text(resolution)
+    return jsonify(body)
+
+
+@bp.get("/lots")
+@requires("manage_lots")
+def lot_list() -> Any:
+    """Every donor lot, the newest first."""
+    return jsonify({"items": [lot_json(lot) for lot in lots.list_lots(db())]})
+
+
+@bp.post("/lots")
+@requires("manage_lots")
+def open_lot() -> Any:
+    """Record a collection that has arrived from a donor."""
+    values = parse_body(LOT)
+    lot = lots.open_lot(
+        db(),
+        values["code"],
+        donor=values.get("donor", ""),
+        received_on=values.get("received_on"),
+        reference=values.get("reference", ""),
+        note=values.get("note", ""),
+        entered_by=api_user(),
+    )
+    commit()
+    response = jsonify(lot_json(lot))
+    response.status_code = 201
+    return response

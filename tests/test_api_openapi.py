@@ -1,0 +1,240 @@
+"""The OpenAPI document says what the API does: every route, every body, every answer."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+from sqlalchemy.exc import OperationalError
+
+API = "/api/v1"
+METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
+LAPTOP = {"serial_number": "PF1ABC42", "category": "laptop", "make": "Lenovo", "model": "T480"}
+
+
+@pytest.fixture
+def document(client):
+    response = client.get(f"{API}/openapi.json")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def api_routes(app):
+    """(documented path, method) for every rule of the api blueprint."""
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("api."):
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        assert path.startswith(API), rule.rule
+        for method in rule.methods & METHODS:
+            routes.add((path.removeprefix(API), method.lower()))
+    return routes
+
+
+def test_the_document_is_served_without_a_token_and_is_valid_openapi(document):
+    validate(document)
+    assert document["openapi"].startswith("3.1")
+    assert document["servers"] == [{"url": API}]
+    assert document["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": document["components"]["securitySchemes"]["bearerAuth"]["description"],
+    }
+    assert document["security"] == [{"bearerAuth": []}]
+
+
+def test_every_route_is_documented_and_every_documented_path_exists(app, document):
+    documented = {
+        (path, method)
+        for path, operations in document["paths"].items()
+        for method in operations
+        if method.upper() in METHODS
+    }
+    assert api_routes(app) == documented
+
+
+def test_each_operation_names_the_permission_its_endpoint_checks(app, document):
+    views = {}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("api."):
+            path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule).removeprefix(API)
+            for method in rule.methods & METHODS:
+                views[(path, method.lower())] = app.view_functions[rule.endpoint]
+    for (path, method), view in views.items():
+        operation = document["paths"][path][method]
+        # The decorator marks the view; an endpoint without a mark would be closed.
+        assert hasattr(view, "api_permission"), (path, method)
+        assert operation["x-permission"] == view.api_permission, (path, method)
+        if view.api_permission is None:
+            assert operation["security"] == []
+        else:
+            assert "security" not in operation, "inherits the bearer requirement"
+            assert {"401", "403"} <= set(operation["responses"]), (path, method)
+
+
+def test_every_error_response_is_documented_with_the_error_schema(document):
+    responses = document["components"]["responses"]
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if not status.startswith(("4", "5")):
+                    continue
+                if "$ref" in response:
+                    response = responses[response["$ref"].rsplit("/", 1)[1]]
+                schema = response["content"]["application/json"]["schema"]
+                references = [item["$ref"] for item in schema.get("anyOf", [schema])]
+                assert "#/components/schemas/Error" in references, (path, method, status)
+
+
+def test_request_bodies_name_their_required_fields_and_refuse_others(client, document, bearer):
+    headers = bearer("admin", "root")
+    tag = client.post(f"{API}/devices", json=LAPTOP, headers=headers).get_json()["asset_tag"]
+    examples = {
+        ("/devices", "post"): LAPTOP | {"serial_number": "PF1OTHER"},
+        ("/devices/{asset_tag}/transitions", "post"): {"to": "triage"},
+        ("/devices/{asset_tag}/grade", "post"): {"grade": "A"},
+        ("/scans", "post"): {"code": tag},
+        ("/lots", "post"): {"code": "L-1"},
+    }
+    schemas = document["components"]["schemas"]
+    with_bodies = {
+        (path, method)
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if "requestBody" in operation
+    }
+    assert with_bodies == set(examples)
+    for (path, method), example in examples.items():
+        reference = document["paths"][path][method]["requestBody"]["content"]["application/json"]
+        schema = schemas[reference["schema"]["$ref"].rsplit("/", 1)[1]]
+        assert schema["additionalProperties"] is False
+        Draft202012Validator(schema).validate(example)
+        url = API + path.format(asset_tag=tag)
+        for field in schema["required"]:
+            partial = {key: value for key, value in example.items() if key != field}
+            response = client.post(url, json=partial, headers=headers)
+            assert response.status_code == 400, (path, field)
+            assert response.get_json()["error"]["field"] == field
+        response = client.post(url, json=example | {"undocumented": 1}, headers=headers)
+        assert response.get_json()["error"]["field"] == "undocumented"
+
+
+def test_times_are_checked_against_their_documented_format():
+    # Without a date-time checker the format keyword would pass anything.
+    assert "date-time" in Draft202012Validator.FORMAT_CHECKER.checkers
+
+
+class DocumentedClient:
+    """Sends requests and holds every answer against the document's schema for it."""
+
+    def __init__(self, app, client, document):
+        self.adapter = app.url_map.bind("localhost")
+        self.client = client
+        self.document = document
+        self.seen: set[tuple[str, str, str]] = set()
+
+    def __call__(self, method, url, headers=None, **kwargs):
+        response = self.client.open(url, method=method, headers=headers or {}, **kwargs)
+        rule, _args = self.adapter.match(url.split("?")[0], method=method, return_rule=True)
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule).removeprefix(API)
+        operation = self.document["paths"][path][method.lower()]
+        status = str(response.status_code)
+        assert status in operation["responses"], (method, path, status, response.get_json())
+        documented = operation["responses"][status]
+        if "$ref" in documented:
+            name = documented["$ref"].rsplit("/", 1)[1]
+            documented = self.document["components"]["responses"][name]
+        schema = documented["content"]["application/json"]["schema"]
+        validator = Draft202012Validator(
+            {**schema, "components": self.document["components"]},
+            format_checker=Draft202012Validator.FORMAT_CHECKER,
+        )
+        problems = [
+            f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+            for error in validator.iter_errors(response.get_json())
+        ]
+        assert not problems, (method, path, status, problems)
+        for header in documented.get("headers", {}):
+            assert header in response.headers, (method, path, status, header)
+        self.seen.add((path, method.lower(), status))
+        return response
+
+
+def test_real_answers_match_the_document_for_every_documented_status(
+    app, client, document, bearer, monkeypatch
+):
+    call = DocumentedClient(app, client, document)
+    warehouse = bearer("warehouse", "wanda")
+    technician = bearer("technician", "theo")
+    hr = bearer("hr", "helene")
+    admin = bearer("admin", "root")
+
+    call("GET", f"{API}/openapi.json")
+    call("POST", f"{API}/lots", warehouse, json={"code": "L-1", "received_on": "2024-03-11"})
+    call("POST", f"{API}/lots", warehouse, json={"code": "L-1"})
+    call("GET", f"{API}/lots", warehouse)
+
+    tag = call(
+        "POST", f"{API}/devices", warehouse, json=LAPTOP | {"lot": "L-1", "weight_kg": 2.25}
+    ).get_json()["asset_tag"]
+    call("POST", f"{API}/devices", warehouse, json=LAPTOP)
+    call("GET", f"{API}/devices?q=lenovo&per_page=5", technician)
+    call("GET", f"{API}/devices/{tag}", technician)
+    call("GET", f"{API}/devices/A0000042X", technician)
+
+    move = f"{API}/devices/{tag}/transitions"
+    call("POST", move, technician, json={"to": "ready"})
+    for stage in ("triage", "erasure", "diagnostics", "qc"):
+        call("POST", move, technician, json={"to": stage, "note": "ok"})
+    call("POST", move, technician, json={"to": "ready"})
+    call("POST", f"{API}/devices/{tag}/grade", technician, json={"grade": "A"})
+    call("POST", move, technician, json={"to": "ready", "from": "qc"})
+    call("POST", f"{API}/devices/{tag}/transitions", technician, json={"to": "sold", "from": "qc"})
+    call("POST", move, technician, json={"to": "recycled"})
+    call("POST", f"{API}/devices/{tag}/grade", technician, json={"grade": "B"})
+    call("GET", f"{API}/devices/{tag}", technician)
+    call("POST", f"{API}/devices", warehouse, json=LAPTOP)
+
+    for code in (tag, "PF1ABC42", "NOT-OURS", "A0000001Z"):
+        call("POST", f"{API}/scans", technician, json={"code": code})
+
+    # Every refusal each operation documents, sent on purpose.
+    writes = {
+        f"{API}/devices": LAPTOP,
+        f"{API}/devices/{tag}/transitions": {"to": "triage"},
+        f"{API}/devices/{tag}/grade": {"grade": "A"},
+        f"{API}/scans": {"code": tag},
+        f"{API}/lots": {"code": "L-2"},
+    }
+    for url, body in writes.items():
+        call("POST", url, json=body)
+        call("POST", url, hr, json=body)
+        call("POST", url, admin, json=body | {"extra": 1})
+        call("POST", url, admin, data=b"x=1", content_type="application/x-www-form-urlencoded")
+        call("POST", url, admin, data=b"{" + b" " * 70_000 + b"}", content_type="application/json")
+    for url in (f"{API}/devices/A0000042X/transitions", f"{API}/devices/A0000042X/grade"):
+        call("POST", url, technician, json={"to": "triage", "grade": "A"})
+    for url in (f"{API}/devices", f"{API}/devices/{tag}", f"{API}/lots"):
+        call("GET", url)
+        call("GET", url, hr)
+    call("GET", f"{API}/devices?stage=attic", technician)
+
+    def unreachable(*_args, **_kwargs):
+        raise OperationalError("SELECT", {}, Exception("could not connect"))
+
+    monkeypatch.setattr("workshop.api.auth.user_for_token", unreachable)
+    for url in writes:
+        call("POST", url, warehouse, json=writes[url])
+    for url in (f"{API}/devices", f"{API}/devices/{tag}", f"{API}/lots"):
+        call("GET", url, warehouse)
+
+    documented = {
+        (path, method, status)
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        for status in operation["responses"]
+    }
+    assert documented - call.seen == set()

@@ -1,0 +1,515 @@
+"""The OpenAPI 3.1 document of the API, served at /api/v1/openapi.json.
+
+Request bodies and query parameters come from `validation`, the same
+declarations the endpoints check against; responses are described here and the
+tests hold real answers against them.
+"""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from functools import cache
+from typing import Any
+
+from inventory.lifecycle import STAGES
+from inventory.models import CATEGORIES, GRADES, IDENTIFIER_KINDS
+from workshop.api.validation import DEVICE_QUERY, GRADE, INTAKE, LOT, SCAN, TRANSITION, Body
+from workshop.roles import PERMISSIONS
+
+BODIES = (INTAKE, TRANSITION, GRADE, SCAN, LOT)
+
+ERROR_CODES = (
+    "invalid",
+    "unauthorized",
+    "forbidden",
+    "not_found",
+    "method_not_allowed",
+    "already_received",
+    "illegal_transition",
+    "gate_unmet",
+    "conflict",
+    "too_large",
+    "unsupported_media_type",
+    "busy",
+    "internal_error",
+)
+
+DESCRIPTION = """\
+The workshop's JSON API, for scripts, scanning stations and bench agents.
+
+**Authentication.** Every endpoint but this document needs
+`Authorization: Bearer <token>` (create one with `workshop tokens add USERNAME`).
+Without a valid token the answer is 401 `unauthorized` with a
+`WWW-Authenticate: Bearer` header; a role without the endpoint's permission gets
+403 `forbidden`. Each operation names its permission and the roles that hold it.
+
+**Errors** are `{"error": {"code": ..., "message": ..., ...details}}`. The
+message is a sentence for people; scripts act on the code and the details:
+`field` names the member of the body or the query parameter that is wrong,
+`allowed` lists the stages a device may move to, `missing` what it lacks to
+enter a stage. Bodies must be JSON objects sent as `application/json` (415
+otherwise), at most 64 KiB (413); unknown members and wrong types are 400
+`invalid`. A lot code that names no lot is 400 `invalid` with `field: "lot"`:
+the lot is part of the request, not the address.
+
+**Transactions.** Each request is one transaction: either everything it asked
+for is saved, or nothing is. Two clients changing one device at the same moment
+cannot both win: the second gets 409 `conflict`. When the database is too busy
+to answer in time the response is 503 `busy` with `Retry-After`: try again.
+
+**Times** are ISO 8601 with their UTC offset; dates are `YYYY-MM-DD`.
+"""
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    result = dict(schema)
+    result["type"] = [schema["type"], "null"]
+    if "enum" in schema:
+        result["enum"] = [*schema["enum"], None]
+    return result
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+STRING = {"type": "string"}
+TIME = {"type": "string", "format": "date-time"}
+STAGE = {"type": "string", "enum": list(STAGES)}
+
+DEVICE_PROPERTIES: dict[str, Any] = {
+    "asset_tag": {
+        "type": "string",
+        "pattern": "^A[0-9]{7}[0-9A-Z]$",
+        "description": "The workshop's code: A, seven digits and a check character.",
+    },
+    "serial_number": _nullable(STRING),
+    "identifiers": {"type": "array", "items": _ref("Identifier")},
+    "category": {"type": "string", "enum": list(CATEGORIES)},
+    "make": STRING,
+    "model": STRING,
+    "specs": {"type": "object"},
+    "weight_kg": _nullable({"type": "number", "minimum": 0}),
+    "lot": _nullable({"type": "string", "description": "The code of the donor lot."}),
+    "stage": STAGE,
+    "stage_entered_at": TIME,
+    "grade": _nullable({"type": "string", "enum": list(GRADES)}),
+    "cycle": {
+        "type": "integer",
+        "minimum": 1,
+        "description": "How many times the device has come into the workshop.",
+    },
+    "received_at": TIME,
+    "allowed_moves": {
+        "type": "array",
+        "items": STAGE,
+        "description": "The stages the device may move to from where it is.",
+    },
+}
+
+
+def _object(properties: dict[str, Any], description: str = "") -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _schemas() -> dict[str, Any]:
+    schemas: dict[str, Any] = {
+        "Identifier": _object(
+            {"kind": {"type": "string", "enum": list(IDENTIFIER_KINDS)}, "value": STRING}
+        ),
+        "Device": _object(DEVICE_PROPERTIES, "A device as the workshop knows it now."),
+        "DeviceWithEvents": _object(
+            {**DEVICE_PROPERTIES, "events": {"type": "array", "items": _ref("Event")}},
+            "A device and its whole history, oldest event first.",
+        ),
+        "IntakeResult": _object(
+            {
+                **DEVICE_PROPERTIES,
+                "new_cycle": {
+                    "type": "boolean",
+                    "description": "True when a device that had left (sold or recycled) "
+                    "came back and started a new cycle on its record.",
+                },
+            },
+            "The device just received.",
+        ),
+        "DevicePage": _object(
+            {
+                "items": {"type": "array", "items": _ref("Device")},
+                "total": {"type": "integer", "minimum": 0},
+                "page": {"type": "integer", "minimum": 1},
+                "per_page": {"type": "integer", "minimum": 1},
+                "pages": {"type": "integer", "minimum": 1},
+            },
+            "One page of devices, the newest first.",
+        ),
+        "Event": _object(
+            {
+                "id": {"type": "integer"},
+                "kind": {"type": "string", "examples": ["intake", "stage_change", "graded"]},
+                "from_stage": _nullable(STAGE),
+                "to_stage": _nullable(STAGE),
+                "entered_by": _nullable({"type": "string", "description": "A username."}),
+                "performed_by": _nullable({"type": "string", "description": "A username."}),
+                "occurred_at": TIME,
+                "recorded_at": TIME,
+                "payload": {"type": "object"},
+            },
+            "One entry of the append-only event log.",
+        ),
+        "Lot": _object(
+            {
+                "code": STRING,
+                "donor": STRING,
+                "received_on": _nullable({"type": "string", "format": "date"}),
+                "reference": STRING,
+                "note": STRING,
+                "created_at": TIME,
+            },
+            "A collection from one donor.",
+        ),
+        "LotList": _object({"items": {"type": "array", "items": _ref("Lot")}}),
+        "ScanResult": {
+            "type": "object",
+            "description": "What a scanned code is. `device` is present when kind is device; "
+            "`message` says why a code is unknown or invalid.",
+            "properties": {
+                "kind": {"type": "string", "enum": ["device", "unknown", "invalid"]},
+                "code": {"type": "string", "description": "The code as normalized."},
+                "device": _ref("Device"),
+                "message": STRING,
+            },
+            "required": ["kind", "code"],
+            "additionalProperties": False,
+        },
+        "ErrorDetail": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string", "enum": list(ERROR_CODES)},
+                "message": {"type": "string", "description": "A sentence for people."},
+                "field": {
+                    "type": "string",
+                    "description": "The body member or query parameter at fault.",
+                },
+                "allowed": {
+                    "type": "array",
+                    "items": STRING,
+                    "description": "The values (or stages to move to) that are allowed.",
+                },
+                "missing": {
+                    "type": "array",
+                    "items": STRING,
+                    "description": "What the device lacks to enter the stage.",
+                },
+                "stage": STAGE,
+                "asset_tag": STRING,
+                "device": _ref("Device"),
+            },
+            "required": ["code", "message"],
+        },
+        "Error": _object({"error": _ref("ErrorDetail")}),
+        "AlreadyReceivedError": _object(
+            {
+                "error": {
+                    "allOf": [
+                        _ref("ErrorDetail"),
+                        {
+                            "type": "object",
+                            "properties": {"received_at": TIME},
+                            "required": ["device", "asset_tag", "received_at", "stage"],
+                        },
+                    ]
+                }
+            },
+            "The serial is already in the workshop: `device` is the device that holds it.",
+        ),
+    }
+    for body in BODIES:
+        schemas[body.name] = body.json_schema()
+    return schemas
+
+
+def _error(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": _ref("Error")}},
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+RESPONSES = {
+    "Invalid": _error("400 `invalid`: the body or a parameter is wrong; `field` names it."),
+    "Unauthorized": _error(
+        "401 `unauthorized`: no token, or one that is unknown or revoked.",
+        {"WWW-Authenticate": {"schema": STRING, "description": "Bearer"}},
+    ),
+    "Forbidden": _error("403 `forbidden`: the role lacks the endpoint's permission."),
+    "NotFound": _error("404 `not_found`: no device has this asset tag."),
+    "TooLarge": _error("413 `too_large`: the body is over 64 KiB."),
+    "UnsupportedMediaType": _error("415 `unsupported_media_type`: the body is not JSON."),
+    "Busy": _error(
+        "503 `busy`: the database did not answer in time; nothing was saved.",
+        {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}},
+    ),
+}
+
+
+def _ok(description: str, schema: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": _ref(schema)}},
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def _shared(*names: str) -> dict[str, Any]:
+    statuses = {
+        "Invalid": "400",
+        "Unauthorized": "401",
+        "Forbidden": "403",
+        "NotFound": "404",
+        "TooLarge": "413",
+        "UnsupportedMediaType": "415",
+        "Busy": "503",
+    }
+    return {statuses[name]: {"$ref": f"#/components/responses/{name}"} for name in names}
+
+
+WRITE_ERRORS = ("Invalid", "Unauthorized", "Forbidden", "TooLarge", "UnsupportedMediaType", "Busy")
+READ_ERRORS = ("Unauthorized", "Forbidden", "Busy")
+CONFLICT = "409 `conflict`: someone changed the device at the same moment; nothing was saved."
+
+ASSET_TAG = {
+    "name": "asset_tag",
+    "in": "path",
+    "required": True,
+    "description": "The device's asset tag (case and blanks do not matter).",
+    "schema": {"type": "string"},
+}
+
+
+def _operation(
+    operation_id: str,
+    summary: str,
+    permission: str | None,
+    responses: dict[str, Any],
+    *,
+    body: Body | None = None,
+    parameters: list[dict[str, Any]] | None = None,
+    description: str = "",
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {"operationId": operation_id, "summary": summary}
+    if permission is None:
+        operation["security"] = []
+        operation["x-permission"] = None
+    else:
+        roles = ", ".join(sorted(PERMISSIONS[permission]))
+        description = f"{description}\n\nPermission `{permission}`: roles {roles}.".strip()
+        operation["x-permission"] = permission
+    if description:
+        operation["description"] = description
+    if parameters:
+        operation["parameters"] = parameters
+    if body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(body.name)}},
+        }
+    operation["responses"] = dict(sorted(responses.items()))
+    return operation
+
+
+def _query_parameters() -> list[dict[str, Any]]:
+    parameters = []
+    for field in DEVICE_QUERY:
+        schema = field.json_schema()
+        description = schema.pop("description")
+        kind = schema["type"][0] if isinstance(schema["type"], list) else schema["type"]
+        schema["type"] = kind
+        if "enum" in schema:
+            schema["enum"] = [value for value in schema["enum"] if value is not None]
+        parameters.append(
+            {"name": field.name, "in": "query", "description": description, "schema": schema}
+        )
+    return parameters
+
+
+def _paths() -> dict[str, Any]:
+    created_device = {"Location": {"schema": STRING, "description": "The device's address."}}
+    return {
+        "/openapi.json": {
+            "get": _operation(
+                "getOpenApi",
+                "This document",
+                None,
+                {
+                    "200": {
+                        "description": "The OpenAPI document.",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    }
+                },
+                description="Needs no token.",
+            )
+        },
+        "/devices": {
+            "post": _operation(
+                "receiveDevice",
+                "Receive a device by its manufacturer serial",
+                "intake",
+                {
+                    "201": _ok(
+                        "Received: a new device, or one that came back (`new_cycle`).",
+                        "IntakeResult",
+                        created_device,
+                    ),
+                    "409": {
+                        "description": "409 `already_received`: the serial is already in the "
+                        "workshop; the message says when and under which asset tag, and "
+                        "`device` is that device. Nothing was created. 409 `conflict`: another "
+                        "terminal changed the same records at the same moment.",
+                        "content": {
+                            "application/json": {
+                                "schema": {"anyOf": [_ref("AlreadyReceivedError"), _ref("Error")]}
+                            }
+                        },
+                    },
+                    **_shared(*WRITE_ERRORS),
+                },
+                body=INTAKE,
+                description="A serial that belongs to a device that had left (sold or "
+                "recycled) starts a new cycle on the same record, its history kept. A `lot` "
+                'that names no lot is 400 `invalid` with `field: "lot"`.',
+            ),
+            "get": _operation(
+                "listDevices",
+                "Search and filter devices",
+                "view_devices",
+                {
+                    "200": _ok("One page of devices, the newest first.", "DevicePage"),
+                    **_shared("Invalid", *READ_ERRORS),
+                },
+                parameters=_query_parameters(),
+                description="Unknown parameters are refused (400) so that a typo does not "
+                "silently return everything.",
+            ),
+        },
+        "/devices/{asset_tag}": {
+            "get": _operation(
+                "getDevice",
+                "A device with its history",
+                "view_devices",
+                {
+                    "200": _ok("The device and its events, oldest first.", "DeviceWithEvents"),
+                    **_shared("NotFound", *READ_ERRORS),
+                },
+                parameters=[ASSET_TAG],
+            )
+        },
+        "/devices/{asset_tag}/transitions": {
+            "post": _operation(
+                "moveDevice",
+                "Move a device to another stage",
+                "move",
+                {
+                    "200": _ok("Moved: the device in its new stage.", "Device"),
+                    "409": _error(
+                        "409 `illegal_transition`: the lifecycle does not allow the move; "
+                        "`allowed` lists the moves that are. 409 `gate_unmet`: the device "
+                        "lacks what the stage requires; `missing` lists it. " + CONFLICT + " "
+                        "Also `conflict` when `from` is given and the device is no longer there."
+                    ),
+                    **_shared("NotFound", *WRITE_ERRORS),
+                },
+                body=TRANSITION,
+                parameters=[ASSET_TAG],
+            )
+        },
+        "/devices/{asset_tag}/grade": {
+            "post": _operation(
+                "gradeDevice",
+                "Set the cosmetic grade of a device",
+                "grade",
+                {
+                    "200": _ok("Graded: the device with its grade.", "Device"),
+                    "409": _error(
+                        "409 `illegal_transition`: a sold or recycled device cannot be graded. "
+                        + CONFLICT
+                    ),
+                    **_shared("NotFound", *WRITE_ERRORS),
+                },
+                body=GRADE,
+                parameters=[ASSET_TAG],
+            )
+        },
+        "/scans": {
+            "post": _operation(
+                "scanCode",
+                "Tell what a scanned code is",
+                "scan",
+                {
+                    "200": _ok("What the code is; the scan was logged.", "ScanResult"),
+                    **_shared(*WRITE_ERRORS),
+                },
+                body=SCAN,
+                description="Every scan is kept in the scan log, whatever it turned out to be.",
+            )
+        },
+        "/lots": {
+            "get": _operation(
+                "listLots",
+                "Every donor lot, the newest first",
+                "manage_lots",
+                {"200": _ok("The lots.", "LotList"), **_shared(*READ_ERRORS)},
+            ),
+            "post": _operation(
+                "openLot",
+                "Record a collection that arrived from a donor",
+                "manage_lots",
+                {
+                    "201": _ok("The lot, opened.", "Lot"),
+                    "409": _error("409 `already_received`: a lot with this code exists."),
+                    **_shared(*WRITE_ERRORS),
+                },
+                body=LOT,
+            ),
+        },
+    }
+
+
+@cache
+def _document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Workshop API", "version": "1.0.0", "description": DESCRIPTION},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "paths": _paths(),
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A token from `workshop tokens add USERNAME`.",
+                }
+            },
+            "schemas": _schemas(),
+            "responses": RESPONSES,
+        },
+    }
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document; a copy, so no caller can change the next one served."""
+    return deepcopy(_document())

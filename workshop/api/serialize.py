@@ -1,0 +1,71 @@
+"""Devices, events and lots as the JSON the API answers with."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from inventory.accounts import User
+from inventory.lifecycle import allowed_moves
+from inventory.models import Device, Event, Lot
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _username(user: User | None) -> str | None:
+    return user.username if user is not None else None
+
+
+def device_json(device: Device) -> dict[str, Any]:
+    """A device, its identifiers and the moves it may make next."""
+    return {
+        "asset_tag": device.asset_tag,
+        "serial_number": device.serial_number,
+        "identifiers": [{"kind": item.kind, "value": item.value} for item in device.identifiers],
+        "category": device.category,
+        "make": device.make,
+        "model": device.model,
+        "specs": device.specs or {},
+        # Kept exact as a Decimal; JSON clients want a number.
+        "weight_kg": float(device.weight_kg) if device.weight_kg is not None else None,
+        "lot": device.lot.code if device.lot is not None else None,
+        "stage": device.stage,
+        "stage_entered_at": _time(device.stage_entered_at),
+        "grade": device.grade,
+        "cycle": device.cycle,
+        "received_at": _time(device.received_at),
+        "allowed_moves": list(allowed_moves(device.stage)),
+    }
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    """One entry of the event log."""
+    return {
+        "id": event.id,
+        "kind": event.kind,
+        "from_stage": event.from_stage,
+        "to_stage": event.to_stage,
+        "entered_by": _username(event.entered_by),
+        "performed_by": _username(event.performed_by),
+        "occurred_at": _time(event.occurred_at),
+        "recorded_at": _time(event.recorded_at),
+        "payload": event.payload or {},
+    }
+
+
+def lot_json(lot: Lot) -> dict[str, Any]:
+    """A donor lot."""
+    return {
+        "code": lot.code,
+        "donor": lot.donor,
+        "received_on": _day(lot.received_on),
+        "reference": lot.reference,
+        "note": lot.note,
+        "created_at": _time(lot.created_at),
+    }

@@ -1,0 +1,329 @@
+"""The shape of what clients send: JSON bodies and query strings, checked before any service.
+
+Each body and query is declared once here; the endpoints validate with it and
+the OpenAPI document is drawn from it, so the two cannot drift apart. Business
+rules (is this serial already here, may this device move) stay in `inventory/`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import request
+
+from inventory.devices import MAX_PER_PAGE
+from inventory.errors import N_, InvalidInput
+from inventory.lifecycle import STAGES
+from inventory.models import CATEGORIES, GRADES
+from workshop.api.errors import TooLarge, UnsupportedMediaType
+
+# The largest body any endpoint needs is a few hundred bytes; this leaves room
+# for long notes while keeping a runaway client from filling memory.
+MAX_BODY = 64 * 1024
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+# Tabs and line breaks are harmless in text; other control characters are not.
+ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One member of a body or one query parameter, with its type and limits."""
+
+    name: str
+    kind: str  # "string", "number", "integer" or "date"
+    description: str
+    required: bool = False
+    max_length: int | None = None
+    choices: tuple[str, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    # Scanners may send control characters (GS1 separators); the scan endpoint
+    # reports those codes as invalid instead of refusing the request.
+    controls: bool = False
+
+    def json_schema(self) -> dict[str, Any]:
+        """This field as a JSON Schema (OpenAPI 3.1) property."""
+        base = {"string": "string", "date": "string", "number": "number", "integer": "integer"}
+        kind = base[self.kind]
+        schema: dict[str, Any] = {"type": kind if self.required else [kind, "null"]}
+        schema["description"] = self.description
+        if self.kind == "date":
+            schema["format"] = "date"
+        if self.max_length is not None:
+            schema["maxLength"] = self.max_length
+        if self.choices is not None:
+            schema["enum"] = list(self.choices) + ([] if self.required else [None])
+        if self.minimum is not None:
+            schema["minimum"] = self.minimum
+        if self.maximum is not None:
+            schema["maximum"] = self.maximum
+        return schema
+
+
+@dataclass(frozen=True)
+class Body:
+    """A JSON object an endpoint accepts: a name for the document, and its fields."""
+
+    name: str
+    fields: tuple[Field, ...]
+
+    def json_schema(self) -> dict[str, Any]:
+        """The body as a JSON Schema object that refuses unknown members."""
+        return {
+            "type": "object",
+            "properties": {field.name: field.json_schema() for field in self.fields},
+            "required": [field.name for field in self.fields if field.required],
+            "additionalProperties": False,
+        }
+
+
+def _text_problem(field: Field, value: str) -> str | None:
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "Cs":
+            return N_("%(field)s holds a broken character (a lone surrogate).")
+        if category == "Cc" and char not in ALLOWED_CONTROLS and not field.controls:
+            return N_("%(field)s holds control characters.")
+    return None
+
+
+def _check(field: Field, value: Any) -> Any:
+    """The value if it fits the field, else InvalidInput naming the field."""
+    name = field.name
+    if field.kind in ("string", "date"):
+        if not isinstance(value, str):
+            raise InvalidInput(N_("%(field)s must be text."), field=name)
+        problem = _text_problem(field, value)
+        if problem:
+            raise InvalidInput(problem, field=name)
+        if field.max_length is not None and len(value) > field.max_length:
+            raise InvalidInput(
+                N_("%(field)s is at most %(limit)s characters."),
+                field=name,
+                limit=field.max_length,
+            )
+        if field.choices is not None and value not in field.choices:
+            raise InvalidInput(
+                N_("%(field)s: unknown value %(value)r."),
+                field=name,
+                value=value[:100],
+                allowed=list(field.choices),
+            )
+        if field.kind == "date":
+            return _parse_date(field, value)
+        return value
+    if field.kind in ("number", "integer"):
+        wanted = int if field.kind == "integer" else (int, float)
+        # JSON's true and false are ints to Python; they are not numbers here.
+        if isinstance(value, bool) or not isinstance(value, wanted):
+            if field.kind == "integer":
+                raise InvalidInput(N_("%(field)s must be a whole number."), field=name)
+            raise InvalidInput(N_("%(field)s must be a number."), field=name)
+        too_low = field.minimum is not None and value < field.minimum
+        too_high = field.maximum is not None and value > field.maximum
+        if too_low or too_high:
+            raise InvalidInput(
+                N_("%(field)s must be between %(minimum)s and %(maximum)s."),
+                field=name,
+                minimum=_number(field.minimum),
+                maximum=_number(field.maximum),
+            )
+        return value
+    raise ValueError(f"unknown field kind {field.kind!r}")
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "…"
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _parse_date(field: Field, value: str) -> date:
+    message = N_("%(field)s must be a date written YYYY-MM-DD.")
+    if not ISO_DATE.fullmatch(value):
+        raise InvalidInput(message, field=field.name)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(message, field=field.name) from None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def read_json() -> dict[str, Any]:
+    """The request's body as a JSON object, or a refusal saying what is wrong with it."""
+    mimetype = request.mimetype
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise UnsupportedMediaType(
+            N_("Send the body as JSON, with 'Content-Type: application/json'."),
+            content_type=mimetype or None,
+        )
+    too_large = TooLarge(N_("The request body is larger than %(limit)s bytes."), limit=MAX_BODY)
+    if (request.content_length or 0) > MAX_BODY:
+        raise too_large
+    # Read at most one byte past the limit, so a body without a length is bounded too.
+    raw = request.stream.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        raise too_large
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(N_("The body is not UTF-8 text.")) from None
+    if not text.strip():
+        raise InvalidInput(N_("The body is empty: send a JSON object."))
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise InvalidInput(N_("The body is nested too deeply to be read.")) from None
+    except ValueError as error:
+        raise InvalidInput(
+            N_("The body is not valid JSON: %(reason)s."), reason=str(error)
+        ) from None
+    if not isinstance(data, dict):
+        raise InvalidInput(N_("The body must be a JSON object, {...}."))
+    return data
+
+
+def parse_body(body: Body) -> dict[str, Any]:
+    """The request's JSON body checked against its declaration; absent or null members omitted."""
+    data = read_json()
+    known = {field.name: field for field in body.fields}
+    for name in data:
+        if name not in known:
+            raise InvalidInput(
+                N_("Unknown field %(field)r: this endpoint takes %(fields)s."),
+                field=name[:100],
+                fields=", ".join(known),
+            )
+    values: dict[str, Any] = {}
+    for field in body.fields:
+        value = data.get(field.name)
+        if value is None:
+            if field.required:
+                raise InvalidInput(N_("%(field)s is required."), field=field.name)
+            continue
+        values[field.name] = _check(field, value)
+    return values
+
+
+def parse_query(fields: tuple[Field, ...]) -> dict[str, Any]:
+    """The query string checked against its declaration; empty parameters omitted."""
+    known = {field.name: field for field in fields}
+    for name in request.args:
+        if name not in known:
+            raise InvalidInput(
+                N_("Unknown parameter %(field)r: this endpoint takes %(fields)s."),
+                field=name[:100],
+                fields=", ".join(known),
+            )
+    values: dict[str, Any] = {}
+    for field in fields:
+        raw = request.args.get(field.name, "")
+        if raw == "":
+            continue
+        if field.kind == "integer":
+            if not WHOLE_NUMBER.fullmatch(raw):
+                raise InvalidInput(N_("%(field)s must be a whole number."), field=field.name)
+            values[field.name] = _check(field, int(raw))
+        else:
+            values[field.name] = _check(field, raw)
+    return values
+
+
+NOTE = Field("note", "string", "Free text kept with the event.", max_length=2000)
+
+INTAKE = Body(
+    "IntakeRequest",
+    (
+        Field(
+            "serial_number",
+            "string",
+            "The manufacturer's serial, as scanned; blanks are removed and letters upper-cased.",
+            required=True,
+            max_length=200,
+        ),
+        Field(
+            "category", "string", "What kind of device it is.", required=True, choices=CATEGORIES
+        ),
+        Field("make", "string", "The manufacturer.", required=True, max_length=100),
+        Field("model", "string", "The model name.", required=True, max_length=200),
+        Field("lot", "string", "The code of the donor lot it came in.", max_length=64),
+        Field("weight_kg", "number", "Weight in kilograms.", minimum=0, maximum=2000),
+    ),
+)
+
+TRANSITION = Body(
+    "TransitionRequest",
+    (
+        Field("to", "string", "The stage to move the device to.", required=True, choices=STAGES),
+        NOTE,
+        Field(
+            "from",
+            "string",
+            "The stage the client believes the device is in; if it is elsewhere now, "
+            "nothing changes and the answer is 409 conflict (refuses double submissions).",
+            choices=STAGES,
+        ),
+    ),
+)
+
+GRADE = Body(
+    "GradeRequest",
+    (
+        Field("grade", "string", "Cosmetic grade.", required=True, choices=GRADES),
+        NOTE,
+    ),
+)
+
+SCAN = Body(
+    "ScanRequest",
+    (
+        Field(
+            "code",
+            "string",
+            "What the scanner read: an asset tag or a manufacturer serial.",
+            required=True,
+            controls=True,
+        ),
+        Field("station", "string", "Which scanner or workbench read it.", max_length=64),
+    ),
+)
+
+LOT = Body(
+    "LotRequest",
+    (
+        Field(
+            "code",
+            "string",
+            "The lot's code, unique in the workshop.",
+            required=True,
+            max_length=64,
+        ),
+        Field("donor", "string", "Who gave the devices.", max_length=200),
+        Field("received_on", "date", "The day the collection arrived."),
+        Field("reference", "string", "The donor's or carrier's reference.", max_length=200),
+        Field("note", "string", "Free text about the lot.", max_length=2000),
+    ),
+)
+
+DEVICE_QUERY = (
+    Field("stage", "string", "Only devices in this stage.", choices=STAGES),
+    Field("category", "string", "Only devices of this category.", choices=CATEGORIES),
+    Field(
+        "q",
+        "string",
+        "Search: an asset tag, the start of a serial, or part of the make or model.",
+        max_length=200,
+    ),
+    Field("lot", "string", "Only devices of the lot with this code.", max_length=64),
+    Field("page", "integer", "Page number, from 1.", minimum=1, maximum=1_000_000),
+    Field("per_page", "integer", "Devices per page.", minimum=1, maximum=MAX_PER_PAGE),
+)
