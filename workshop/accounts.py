@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from inventory.accounts import ROLES, ApiToken, User
 from inventory.errors import AlreadyReceived, InvalidInput, NotFound
+from inventory.events import record_event
 
 MIN_PASSWORD = 8
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -102,3 +103,20 @@ def user_for_token(session: Session, token: str) -> User | None:
 
 
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(8))
+
+
+def set_active(session: Session, user: User, active: bool, *, by: User | None = None) -> User:
+    """Stop a user from logging in (their tokens stop too), or let them back in."""
+    if not active and by is not None and by.id == user.id:
+        # Otherwise the last administrator could lock everybody out.
+        raise InvalidInput(
+            "You cannot deactivate your own account: ask another administrator.",
+            field="active",
+        )
+    if user.active == active:
+        return user
+    user.active = active
+    session.flush()
+    kind = "user_reactivated" if active else "user_deactivated"
+    record_event(session, kind, device=None, entered_by=by, username=user.username)
+    return user

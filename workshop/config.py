@@ -42,6 +42,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         SECRET_KEY=None,
         LANGUAGES=("en", "fr"),
         BABEL_DEFAULT_LOCALE="en",
+        # Times are stored in UTC and shown in the workshop's own time zone.
+        TIMEZONE="Europe/Paris",
         PER_PAGE=50,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -52,6 +54,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config.from_prefixed_env("WORKSHOP")
     else:
         app.config.from_mapping(test_config)
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = default_database_url(app.instance_path)
     if not app.config["SECRET_KEY"]:

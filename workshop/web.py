@@ -77,7 +77,7 @@ def _first_administrator() -> Any:
 
     if current_app.extensions.get("workshop.has_users"):
         return None
-    if request.blueprint == "api" or request.endpoint in OPEN_ENDPOINTS:
+    if request.path.startswith("/api/") or request.endpoint in OPEN_ENDPOINTS:
         return None
     if accounts.has_users(db()):
         # Once true it stays true, so every process may remember it.
@@ -106,26 +106,38 @@ def _template_helpers() -> dict[str, Any]:
 
 
 def _register_error_pages(app: Flask) -> None:
-    def page(status: int, title: str, message: str) -> tuple[str, int]:
-        if request.blueprint == "api":
-            from workshop.api.errors import error_response
+    from werkzeug.exceptions import HTTPException
 
-            return error_response(status, title.lower().replace(" ", "_"), message)
+    from workshop.api.errors import http_error_response, is_api_request
+
+    def page(status: int, title: str, message: str, error: Any = None) -> Any:
+        # Any address under /api/ answers JSON, even one that matches no endpoint.
+        if is_api_request():
+            return http_error_response(status, error if isinstance(error, HTTPException) else None)
         return render_template("error.html", title=title, message=message, status=status), status
 
     @app.errorhandler(403)
-    def forbidden(_error: Any) -> Any:
-        return page(403, _("Not allowed"), _("Your role does not give access to this page."))
+    def forbidden(error: Any) -> Any:
+        return page(403, _("Not allowed"), _("Your role does not give access to this page."), error)
 
     @app.errorhandler(404)
-    def not_found(_error: Any) -> Any:
+    def not_found(error: Any) -> Any:
         return page(
-            404, _("Not found"), _("There is no such page. Check the address or scan again.")
+            404, _("Not found"), _("There is no such page. Check the address or scan again."), error
         )
 
     @app.errorhandler(405)
-    def wrong_method(_error: Any) -> Any:
-        return page(405, _("Not allowed"), _("This address does not accept that kind of request."))
+    def wrong_method(error: Any) -> Any:
+        return page(
+            405, _("Not allowed"), _("This address does not accept that kind of request."), error
+        )
+
+    @app.errorhandler(HTTPException)
+    def other_http_error(error: HTTPException) -> Any:
+        # Pages keep werkzeug's answer for the rarer statuses; the API never answers HTML.
+        if is_api_request() and error.code is not None:
+            return http_error_response(error.code, error)
+        return error
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error: Any) -> Any:

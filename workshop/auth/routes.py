@@ -15,6 +15,9 @@ from workshop.auth import bp
 from workshop.auth.forms import LanguageForm, LoginForm, SetupForm
 from workshop.database import db
 
+# Choices that belong to the terminal, not to the person logged in on it.
+TERMINAL_KEYS = ("language", "intake_lot")
+
 
 def _safe_next(target: str | None) -> str:
     """Only follow a `next` that stays on this site."""
@@ -34,7 +37,10 @@ def login() -> Any:
         if user is None:
             flash(_("Wrong username or password."), "error")
             return render_template("auth/login.html", form=form), 401
+        # A fresh session stops session fixation; the terminal's own choices stay.
+        kept = {key: session[key] for key in TERMINAL_KEYS if key in session}
         session.clear()
+        session.update(kept)
         login_user(user)
         return redirect(_safe_next(form.next.data))
     return render_template("auth/login.html", form=form)
