@@ -1,0 +1,212 @@
+"""`python run.py` on a fresh machine: a real process, a real port, the embedded database.
+
+These always run on SQLite in their own instance folder, whatever database the
+rest of the suite uses: that is the embedded default run.py exists for.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from inventory.accounts import ROLES, User
+from inventory.db import make_engine, make_sessionmaker
+from inventory.lifecycle import STAGES
+from inventory.models import Device
+from workshop import accounts
+from workshop.cli import schema_revisions
+
+ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT = 90
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def clean_env(instance: Path, **extra: str) -> dict[str, str]:
+    """The environment of a newcomer: no WORKSHOP_ settings but the instance folder."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("WORKSHOP_") and key != "PORT"
+    }
+    env["WORKSHOP_INSTANCE_PATH"] = str(instance)
+    env.update(extra)
+    return env
+
+
+class Server:
+    """A `python run.py` process, stopped like Ctrl+C stops it."""
+
+    def __init__(self, *args: str, env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "run.py", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def get(self, port: int, path: str = "/") -> http.client.HTTPResponse:
+        """Ask until the server answers (it migrates first), failing if it exits or never does."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if self.process.poll() is not None:
+                out, err = self.process.communicate()
+                pytest.fail(f"run.py exited with {self.process.returncode}:\n{out}\n{err}")
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                connection.request("GET", path)
+                return connection.getresponse()
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"run.py did not answer on port {port}")
+                time.sleep(0.1)
+
+    def stop(self) -> tuple[int, str, str]:
+        """Stop it with SIGTERM, as a service manager does; returns status, stdout, stderr."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            out, err = self.process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            out, err = self.process.communicate()
+        return self.process.returncode, out, err
+
+
+@pytest.fixture
+def servers() -> Iterator[list[Server]]:
+    started: list[Server] = []
+    yield started
+    for server in started:
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.communicate()
+
+
+def test_a_fresh_machine_gets_a_migrated_database_a_secret_key_and_the_first_admin_page(
+    tmp_path: Path, servers: list[Server]
+):
+    instance = tmp_path / "instance"
+    port = free_port()
+    server = Server("--port", str(port), env=clean_env(instance))
+    servers.append(server)
+
+    response = server.get(port)
+
+    assert response.status == 302
+    assert response.getheader("Location") == "/setup"
+    assert (instance / "secret_key").read_text().strip()
+    engine = make_engine(f"sqlite:///{instance / 'workshop.db'}")
+    current, head = schema_revisions(engine)
+    engine.dispose()
+    assert current == head is not None
+
+    status, out, err = server.stop()
+    assert status == 0, err
+    assert f"Workshop is running at http://127.0.0.1:{port}/" in out
+    assert "Workshop stopped." in out
+    assert "Traceback" not in err
+
+
+def test_the_port_comes_from_the_environment_and_the_flag_wins(
+    tmp_path: Path, servers: list[Server]
+):
+    from_env, from_flag = free_port(), free_port()
+    by_env = Server(env=clean_env(tmp_path / "one", PORT=str(from_env)))
+    both = Server("--port", str(from_flag), env=clean_env(tmp_path / "two", PORT="not-used"))
+    servers.extend([by_env, both])
+
+    assert by_env.get(from_env).status == 302
+    assert both.get(from_flag).status == 302
+    assert f"http://127.0.0.1:{from_env}/" in by_env.stop()[1]
+
+
+def test_a_busy_port_is_one_clear_message_and_exit_status_3(tmp_path: Path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        done = subprocess.run(
+            [sys.executable, "run.py", "--port", str(port)],
+            cwd=ROOT,
+            env=clean_env(tmp_path / "instance"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert done.returncode == 3
+    assert f"Port {port} is already in use" in done.stderr
+    assert "--port" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_port_that_is_not_a_number_is_refused(tmp_path: Path):
+    done = subprocess.run(
+        [sys.executable, "run.py"],
+        cwd=ROOT,
+        env=clean_env(tmp_path / "instance", PORT="eighty"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 2
+    assert "PORT='eighty'" in done.stderr
+
+
+def test_the_demo_fills_an_empty_workshop_once_and_prints_passwords_that_work(
+    tmp_path: Path, servers: list[Server]
+):
+    instance = tmp_path / "instance"
+    port = free_port()
+    first = Server("--demo", "--port", str(port), env=clean_env(instance))
+    servers.append(first)
+
+    # With users in the database, the first-administrator page is closed.
+    assert first.get(port).getheader("Location") == "/login"
+    status, out, err = first.stop()
+    assert status == 0, err
+
+    accounts_printed = re.findall(r"^  (\S+)\s+(\S+)\s+(demo-\S+)", out, re.MULTILINE)
+    assert {role for _user, role, _password in accounts_printed} == set(ROLES)
+    engine = make_engine(f"sqlite:///{instance / 'workshop.db'}")
+    with make_sessionmaker(engine)() as session:
+        stages = Counter(session.scalars(select(Device.stage)))
+        assert set(stages) == set(STAGES), stages
+        assert sum(stages.values()) == 300
+        username, role, password = accounts_printed[0]
+        user = accounts.authenticate(session, username, password)
+        assert user is not None and user.role == role
+        users = session.scalars(select(User.username)).all()
+        assert sorted(users) == sorted(name for name, _role, _password in accounts_printed)
+    seconds = float(re.search(r"Demo workshop created in ([\d.]+) s", out).group(1))
+    assert seconds < 30
+
+    again = Server("--demo", "--port", str(port), env=clean_env(instance))
+    servers.append(again)
+    assert again.get(port).status == 302
+    status, out, err = again.stop()
+    assert "leaves it alone" in out
+    with make_sessionmaker(engine)() as session:
+        assert len(session.scalars(select(Device.id)).all()) == 300
+    engine.dispose()

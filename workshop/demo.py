@@ -1,0 +1,505 @@
+"""A believable workshop to try the application on: donor lots, a few hundred devices, users.
+
+Everything goes through the same services the workshop uses, so the event log
+tells a true story: who received each device, who moved it through which
+stages, when. Dates are spread over the past months, relative to `now`; the
+random choices are seeded, so the same `now` always gives the same workshop.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from inventory import intake, lots, stages
+from inventory.accounts import User
+from inventory.models import Device, Lot
+from inventory.types import utcnow
+from workshop import accounts
+
+SEED = 1905
+
+# Service tags and serials are drawn from these, in the shape each maker prints.
+DIGITS = "0123456789"
+ALNUM = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+DELL_TAG = "0123456789BCDFGHJKLMNPQRSTVWXYZ"
+
+
+@dataclass(frozen=True)
+class Model:
+    """A make and model as it arrives in donations, with its weight and typical specs."""
+
+    category: str
+    make: str
+    model: str
+    weight_kg: str
+    serial_prefix: str
+    serial_length: int
+    serial_alphabet: str
+    specs: dict[str, list[Any]] = field(default_factory=dict)
+
+
+def _laptop(cpus: list[str], screen: float, storage: list[str] | None = None) -> dict[str, list]:
+    return {
+        "cpu": cpus,
+        "ram_gb": [8, 8, 16],
+        "storage": storage or ["256 GB SSD", "256 GB SSD", "512 GB SSD"],
+        "screen_in": [screen],
+    }
+
+
+def _desktop(cpus: list[str]) -> dict[str, list]:
+    return {"cpu": cpus, "ram_gb": [8, 16], "storage": ["256 GB SSD", "500 GB HDD"]}
+
+
+def _monitor(size: float, resolution: str = "1920x1080") -> dict[str, list]:
+    return {"size_in": [size], "resolution": [resolution]}
+
+
+def _phone(storage: list[int]) -> dict[str, list]:
+    return {"storage_gb": storage}
+
+
+CATALOGUE: dict[str, Model] = {
+    model.model: model
+    for model in (
+        Model("laptop", "Dell", "Latitude 5490", "1.600", "", 7, DELL_TAG,
+              _laptop(["Intel Core i5-8250U", "Intel Core i5-8350U"], 14)),
+        Model("laptop", "Dell", "Latitude 7490", "1.400", "", 7, DELL_TAG,
+              _laptop(["Intel Core i5-8350U", "Intel Core i7-8650U"], 14)),
+        Model("laptop", "Dell", "Latitude E7470", "1.360", "", 7, DELL_TAG,
+              _laptop(["Intel Core i5-6300U"], 14, ["256 GB SSD"])),
+        Model("laptop", "Lenovo", "ThinkPad T480", "1.580", "PF", 6, ALNUM,
+              _laptop(["Intel Core i5-8250U", "Intel Core i5-8350U"], 14)),
+        Model("laptop", "Lenovo", "ThinkPad X280", "1.130", "PF", 6, ALNUM,
+              _laptop(["Intel Core i5-8250U"], 12.5)),
+        Model("laptop", "Lenovo", "ThinkPad T470s", "1.320", "PC", 6, ALNUM,
+              _laptop(["Intel Core i5-7300U"], 14)),
+        Model("laptop", "HP", "EliteBook 840 G5", "1.480", "5CG8", 6, ALNUM,
+              _laptop(["Intel Core i5-8350U", "Intel Core i7-8650U"], 14)),
+        Model("laptop", "HP", "ProBook 450 G5", "2.100", "5CD8", 6, ALNUM,
+              _laptop(["Intel Core i5-8250U"], 15.6, ["256 GB SSD", "500 GB HDD"])),
+        Model("laptop", "Apple", "MacBook Air 13-inch (2017)", "1.350", "C02", 9, ALNUM,
+              _laptop(["Intel Core i5-5350U"], 13.3, ["128 GB SSD", "256 GB SSD"])),
+        Model("desktop", "HP", "EliteDesk 800 G4 SFF", "5.400", "CZC8", 6, ALNUM,
+              _desktop(["Intel Core i5-8500"])),
+        Model("desktop", "HP", "ProDesk 600 G3 SFF", "5.100", "CZC7", 6, ALNUM,
+              _desktop(["Intel Core i5-7500"])),
+        Model("desktop", "Dell", "OptiPlex 7060 SFF", "5.300", "", 7, DELL_TAG,
+              _desktop(["Intel Core i5-8500", "Intel Core i7-8700"])),
+        Model("desktop", "Dell", "OptiPlex 3050 Micro", "1.200", "", 7, DELL_TAG,
+              _desktop(["Intel Core i3-7100T", "Intel Core i5-7500T"])),
+        Model("desktop", "Lenovo", "ThinkCentre M720q Tiny", "1.300", "MJ0", 5, ALNUM,
+              _desktop(["Intel Core i5-8400T"])),
+        Model("monitor", "iiyama", "ProLite XU2492HSU", "3.600", "11", 11, DIGITS, _monitor(24)),
+        Model("monitor", "iiyama", "ProLite X2283HS", "2.900", "11", 11, DIGITS, _monitor(21.5)),
+        Model("monitor", "Dell", "P2419H", "5.200", "CN0", 9, ALNUM, _monitor(24)),
+        Model("monitor", "HP", "EliteDisplay E243", "4.600", "CNC8", 6, ALNUM, _monitor(23.8)),
+        Model("monitor", "Philips", "243V7QDSB", "3.200", "UHB", 10, DIGITS, _monitor(23.8)),
+        Model("phone", "Apple", "iPhone 8", "0.148", "F", 11, ALNUM, _phone([64, 64, 256])),
+        Model("phone", "Apple", "iPhone X", "0.174", "F", 11, ALNUM, _phone([64, 256])),
+        Model("phone", "Apple", "iPhone SE (2nd generation)", "0.148", "F", 11, ALNUM,
+              _phone([64, 128])),
+        Model("phone", "Samsung", "Galaxy S9", "0.163", "R58", 8, ALNUM, _phone([64])),
+        Model("tablet", "Apple", "iPad (6th generation)", "0.469", "DMP", 9, ALNUM,
+              _phone([32, 128])),
+        Model("tablet", "Samsung", "Galaxy Tab A 10.1 (2019)", "0.469", "R52", 8, ALNUM,
+              _phone([32])),
+        Model("printer", "HP", "LaserJet Pro M402dn", "8.600", "PHB", 7, ALNUM),
+        Model("printer", "Brother", "HL-L2350DW", "7.200", "E7", 7, ALNUM),
+        Model("network", "Cisco", "Catalyst 2960X-24TS-L", "4.000", "FOC", 8, ALNUM),
+        Model("peripheral", "Dell", "WD19 docking station", "0.585", "", 7, DELL_TAG),
+        Model("peripheral", "Lenovo", "ThinkPad USB-C Dock Gen 2", "0.420", "ZD", 6, ALNUM),
+        Model("server", "Dell", "PowerEdge R630", "17.500", "", 7, DELL_TAG,
+              {"cpu": ["2 x Intel Xeon E5-2630 v4"], "ram_gb": [64, 128]}),
+    )
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A donor's lot: how long ago it arrived and the batches of identical devices in it."""
+
+    code: str
+    donor: str
+    reference: str
+    days_ago: int
+    batches: tuple[tuple[str, int], ...]
+
+
+# Oldest first, 300 devices in all. Donors give in batches of identical
+# machines, the way an office renews its fleet.
+COLLECTIONS = (
+    Collection(
+        "L-001",
+        "Banque Coopérative du Rhône",
+        "Convention BCR-2024-07",
+        182,
+        (("Latitude 5490", 28), ("P2419H", 12), ("WD19 docking station", 4), ("iPhone 8", 6)),
+    ),
+    Collection(
+        "L-002",
+        "Mairie de Villeneuve-sur-Saône",
+        "Délibération 2024-118",
+        154,
+        (
+            ("EliteDesk 800 G4 SFF", 16),
+            ("EliteDisplay E243", 14),
+            ("LaserJet Pro M402dn", 2),
+            ("ProBook 450 G5", 6),
+        ),
+    ),
+    Collection(
+        "L-003",
+        "Lycée Marie Curie",
+        "Région, lot 2024-LMC",
+        121,
+        (
+            ("ThinkCentre M720q Tiny", 20),
+            ("ProLite X2283HS", 16),
+            ("iPad (6th generation)", 5),
+            ("HL-L2350DW", 1),
+        ),
+    ),
+    Collection(
+        "L-004",
+        "Centre hospitalier des Monts d'Or",
+        "DSI-2024-055",
+        93,
+        (
+            ("OptiPlex 7060 SFF", 18),
+            ("ProLite XU2492HSU", 14),
+            ("ThinkPad T480", 6),
+            ("PowerEdge R630", 2),
+            ("Catalyst 2960X-24TS-L", 2),
+        ),
+    ),
+    Collection(
+        "L-005",
+        "Mutuelle des Artisans",
+        "MDA/IT/2024/31",
+        64,
+        (("EliteBook 840 G5", 20), ("iPhone X", 8), ("Galaxy S9", 6), ("243V7QDSB", 6)),
+    ),
+    Collection(
+        "L-006",
+        "Communauté de communes du Val d'Ozon",
+        "CCVO 2024-204",
+        29,
+        (
+            ("Latitude 7490", 10),
+            ("OptiPlex 3050 Micro", 10),
+            ("ProLite XU2492HSU", 8),
+            ("Galaxy Tab A 10.1 (2019)", 3),
+            ("ThinkPad USB-C Dock Gen 2", 4),
+        ),
+    ),
+    Collection(
+        "L-007",
+        "Cabinet Morel Expertise Comptable",
+        "Don 2024-11",
+        14,
+        (
+            ("ThinkPad T480", 10),
+            ("ThinkPad X280", 9),
+            ("MacBook Air 13-inch (2017)", 3),
+            ("iPhone SE (2nd generation)", 5),
+        ),
+    ),
+    Collection(
+        "L-008",
+        "Collège Jean Jaurès",
+        "Département, lot CJJ-3",
+        4,
+        (
+            ("ProDesk 600 G3 SFF", 12),
+            ("ProLite X2283HS", 8),
+            ("Latitude E7470", 4),
+            ("ThinkPad T470s", 2),
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo user and the password the demo gave them."""
+
+    username: str
+    role: str
+    name: str
+    password: str
+
+
+PEOPLE = (
+    ("sophie", "admin", "Sophie Marchand"),
+    ("marc", "admin", "Marc Lefèvre"),
+    ("nadia", "manager", "Nadia Benali"),
+    ("olivier", "manager", "Olivier Garnier"),
+    ("claire", "hr", "Claire Dubois"),
+    ("hugo", "hr", "Hugo Perrin"),
+    ("samir", "technician", "Samir Haddad"),
+    ("lea", "technician", "Léa Rousseau"),
+    ("thomas", "technician", "Thomas Girard"),
+    ("ines", "technician", "Inès Moreau"),
+    ("karim", "warehouse", "Karim Mansouri"),
+    ("julie", "warehouse", "Julie Fontaine"),
+    ("mehdi", "warehouse", "Mehdi Bouzid"),
+)
+
+REPAIRS = (
+    "Battery replaced",
+    "Keyboard replaced",
+    "Fan cleaned, thermal paste renewed",
+    "Hinge repaired",
+    "Screen replaced",
+    "Power button replaced",
+    "RAM module replaced",
+    "Charging port replaced",
+)
+QC_FAILURES = (
+    "Two keys stick",
+    "Battery under 70 % of its design capacity",
+    "Dead pixel near the centre",
+    "Wi-Fi drops out",
+)
+BEYOND_REPAIR = (
+    "Motherboard dead: recycled, parts kept",
+    "Cracked chassis and broken screen: not worth repairing",
+    "Liquid damage",
+    "Swollen battery, no spare available",
+)
+RETURNS = (
+    "Returned by the buyer: battery does not hold its charge",
+    "Returned by the buyer: screen flickers",
+)
+
+
+@dataclass
+class DemoWorkshop:
+    """What the demo created."""
+
+    accounts: list[DemoAccount]
+    lots: int
+    devices: int
+
+
+def is_empty(session: Session) -> bool:
+    """True when no user, lot or device exists yet (the demo never mixes with real data)."""
+    return not any(
+        session.scalar(select(func.count()).select_from(table)) for table in (User, Lot, Device)
+    )
+
+
+class _Clock:
+    """Working days and hours, counted back from today, so every date is in the past."""
+
+    def __init__(self, rng: random.Random, now: datetime) -> None:
+        self.rng = rng
+        self.today = now.astimezone(UTC).date()
+
+    def day(self, days_ago: int) -> date:
+        """A working day about `days_ago` days back."""
+        return self._workday(self.today - timedelta(days=days_ago))
+
+    def at(self, day: date, hour: int, minute: int = 0) -> datetime:
+        return datetime.combine(day, time(hour, minute), tzinfo=UTC)
+
+    def later(self, moment: datetime, least: int, most: int) -> datetime:
+        """A moment during working hours, `least` to `most` working days after `moment`."""
+        day = moment.date() + timedelta(days=self.rng.randint(least, most))
+        day = self._workday(day)
+        hour, minute = self.rng.randint(8, 16), self.rng.randrange(0, 60, 5)
+        result = self.at(day, hour, minute)
+        if result <= moment:
+            result = moment + timedelta(minutes=self.rng.randint(10, 90))
+        return result
+
+    def is_past(self, moment: datetime) -> bool:
+        # Nothing happens today, so the demo does not depend on the hour it runs.
+        return moment.date() < self.today
+
+    @staticmethod
+    def _workday(day: date) -> date:
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        return day
+
+
+class _Workshop:
+    """Fills one session; every change goes through the workshop's services."""
+
+    def __init__(self, session: Session, rng: random.Random, now: datetime) -> None:
+        self.session = session
+        self.rng = rng
+        self.clock = _Clock(rng, now)
+        self.people: dict[str, list[User]] = {}
+        self.serials: set[str] = set()
+        self.sold: list[tuple[Device, datetime]] = []
+
+    def hire(self) -> list[DemoAccount]:
+        made = []
+        for username, role, name in PEOPLE:
+            password = f"demo-{username}"
+            user = accounts.create_user(self.session, username, role, password, name)
+            self.people.setdefault(role, []).append(user)
+            made.append(DemoAccount(username, role, name, password))
+        return made
+
+    def someone(self, role: str) -> User:
+        return self.rng.choice(self.people[role])
+
+    def serial(self, model: Model) -> str:
+        while True:
+            tail = "".join(self.rng.choices(model.serial_alphabet, k=model.serial_length))
+            serial = model.serial_prefix + tail
+            if serial not in self.serials:
+                self.serials.add(serial)
+                return serial
+
+    def specs(self, model: Model) -> dict[str, Any]:
+        return {name: self.rng.choice(values) for name, values in model.specs.items()}
+
+    def receive(self, collection: Collection, come_backs: list[Device]) -> int:
+        day = self.clock.day(collection.days_ago)
+        clerk = self.someone("warehouse")
+        lots.open_lot(
+            self.session,
+            collection.code,
+            donor=collection.donor,
+            received_on=day,
+            reference=collection.reference,
+            entered_by=clerk,
+            occurred_at=self.clock.at(day, 8, 30),
+        )
+        # A batch is scanned in one go, a device every minute or two.
+        moment = self.clock.at(day, 9, 0)
+        count = 0
+        for name, size in collection.batches:
+            model = CATALOGUE[name]
+            specs = self.specs(model)
+            for _ in range(size):
+                moment += timedelta(seconds=self.rng.randint(50, 150))
+                received = intake.receive_device(
+                    self.session,
+                    serial_number=self.serial(model),
+                    category=model.category,
+                    make=model.make,
+                    model=model.model,
+                    lot=collection.code,
+                    weight_kg=model.weight_kg,
+                    specs=specs,
+                    entered_by=clerk,
+                    station="demo",
+                    occurred_at=moment,
+                )
+                self.refurbish(received.device, moment)
+                count += 1
+        for device in come_backs:
+            moment += timedelta(seconds=self.rng.randint(50, 150))
+            intake.receive_device(
+                self.session,
+                serial_number=device.serial_number or "",
+                category=device.category,
+                make=device.make,
+                model=device.model,
+                lot=collection.code,
+                entered_by=clerk,
+                station="demo",
+                occurred_at=moment,
+            )
+        return count
+
+    def move(self, device: Device, to: str, when: datetime, role: str, **details: Any) -> bool:
+        """Move the device if that moment has already come; False once the story reaches today."""
+        if not self.clock.is_past(when):
+            return False
+        stages.move_to_stage(
+            self.session, device, to, entered_by=self.someone(role), occurred_at=when, **details
+        )
+        return True
+
+    def refurbish(self, device: Device, received: datetime) -> None:
+        """Walk one device along the workshop's line for as far as time allows."""
+        rng, clock = self.rng, self.clock
+        when = clock.later(received, 0, 8)
+        if not self.move(device, "triage", when, "technician"):
+            return
+        if rng.random() < 0.06:
+            self.move(
+                device, "recycled", clock.later(when, 0, 2), "technician",
+                note=rng.choice(BEYOND_REPAIR),
+            )  # fmt: skip
+            return
+        for stage, least, most in (("erasure", 1, 12), ("diagnostics", 1, 12)):
+            when = clock.later(when, least, most)
+            if not self.move(device, stage, when, "technician"):
+                return
+        if rng.random() < 0.05:
+            self.move(
+                device, "recycled", clock.later(when, 0, 2), "technician",
+                note=rng.choice(BEYOND_REPAIR),
+            )  # fmt: skip
+            return
+        if rng.random() < 0.45:
+            when = clock.later(when, 1, 10)
+            if not self.move(device, "repair", when, "technician", note=rng.choice(REPAIRS)):
+                return
+        when = clock.later(when, 2, 15)
+        if not self.move(device, "qc", when, "technician"):
+            return
+        if rng.random() < 0.12:
+            # A failed quality control sends the device back to the bench.
+            when = clock.later(when, 0, 1)
+            if not self.move(device, "repair", when, "technician", note=rng.choice(QC_FAILURES)):
+                return
+            when = clock.later(when, 1, 3)
+            if not self.move(device, "qc", when, "technician"):
+                return
+        when = clock.later(when, 1, 6)
+        if not clock.is_past(when):
+            return
+        grade = rng.choices("ABC", weights=(5, 4, 1))[0]
+        stages.set_grade(
+            self.session, device, grade, entered_by=self.someone("technician"), occurred_at=when
+        )
+        if not self.move(device, "ready", when + timedelta(minutes=5), "technician"):
+            return
+        when = clock.later(when, 3, 80)
+        if rng.random() < 0.2 or not self.move(device, "sold", when, "warehouse"):
+            return
+        if rng.random() < 0.06:
+            self.move(
+                device, "returned", clock.later(when, 3, 25), "warehouse",
+                note=rng.choice(RETURNS),
+            )  # fmt: skip
+        elif device.stage == "sold":
+            self.sold.append((device, when))
+
+
+def fill(session: Session, *, now: datetime | None = None, seed: int = SEED) -> DemoWorkshop:
+    """Create the demo users, lots and devices in an empty database (the caller commits)."""
+    rng = random.Random(seed)
+    workshop = _Workshop(session, rng, now or utcnow())
+    made = workshop.hire()
+    devices = 0
+    last = COLLECTIONS[-1]
+    for collection in COLLECTIONS:
+        come_backs: list[Device] = []
+        if collection is last:
+            # Two laptops sold in the spring come back with a new donor: a new cycle each.
+            gone_before = workshop.clock.at(workshop.clock.day(last.days_ago), 8, 0)
+            early = [
+                device
+                for device, sold in workshop.sold
+                if sold < gone_before and device.category == "laptop"
+            ]
+            come_backs = early[:2]
+        devices += workshop.receive(collection, come_backs)
+    session.flush()
+    return DemoWorkshop(accounts=made, lots=len(COLLECTIONS), devices=devices)
