@@ -42,6 +42,15 @@ LABELS = {
         "hr": _l("Human resources"),
         "admin": _l("Administrator"),
     },
+    "spec": {
+        "cpu": _l("Processor"),
+        "ram_gb": _l("Memory (GB)"),
+        "storage": _l("Storage"),
+        "storage_gb": _l("Storage (GB)"),
+        "screen_in": _l("Screen (inches)"),
+        "size_in": _l("Screen size (inches)"),
+        "resolution": _l("Resolution"),
+    },
     "field": {
         "serial_number": _l("Serial number"),
         "category": _l("Category"),
