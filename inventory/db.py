@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -31,12 +35,74 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class _SQLiteConnection(sqlite3.Connection):
+    """A SQLite connection whose writers queue on their process's lock for the file.
+
+    SQLite's busy handler makes a waiting writer poll with sleeps that grow to
+    100 ms, so under load an unlucky writer keeps losing the race and waits for
+    seconds. Writers of one process instead wait on a lock and go as soon as it
+    is free. SQLite's own lock still guards the file: this only orders the
+    waiting, and writers of other processes still wait in the busy handler.
+    """
+
+    writer: threading.Lock | None = None
+    holds_writer = False
+
+    def take_writer(self, timeout: float) -> bool:
+        """Wait for this process's write turn; False if it did not come in time."""
+        if self.writer is not None:
+            self.holds_writer = self.writer.acquire(timeout=timeout)
+            return self.holds_writer
+        return True
+
+    def give_back_writer(self) -> None:
+        """End this connection's write turn, if it has one."""
+        if self.holds_writer:
+            self.holds_writer = False
+            assert self.writer is not None
+            self.writer.release()
+
+    # The turn ends once SQLite has ended the transaction, not before: SQLAlchemy's
+    # commit and rollback events fire before the database has done either.
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.give_back_writer()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.give_back_writer()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.give_back_writer()
+
+
+_WRITERS: dict[str, threading.Lock] = {}
+_WRITERS_GUARD = threading.Lock()
+
+
+def _writer_for(database: str | None) -> threading.Lock | None:
+    """The lock shared by every engine of this process on one database file."""
+    if database in (None, "", ":memory:"):
+        return None
+    path = os.path.realpath(database)
+    with _WRITERS_GUARD:
+        return _WRITERS.setdefault(path, threading.Lock())
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine, with WAL, foreign keys and a busy timeout on SQLite."""
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {})
         kwargs["connect_args"].setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
         kwargs["connect_args"].setdefault("check_same_thread", False)
+        kwargs["connect_args"].setdefault("factory", _SQLiteConnection)
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
@@ -45,10 +111,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _configure_sqlite(engine: Engine) -> None:
+    writer = _writer_for(engine.url.database)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin.
         dbapi_connection.isolation_level = None
+        if isinstance(dbapi_connection, _SQLiteConnection):
+            dbapi_connection.writer = writer
         cursor = dbapi_connection.cursor()
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -59,10 +129,21 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        if connection.get_execution_options().get(WRITE):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
+        if not connection.get_execution_options().get(WRITE):
             connection.exec_driver_sql("BEGIN")
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        queued = isinstance(dbapi_connection, _SQLiteConnection)
+        if queued and not dbapi_connection.take_writer(SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise OperationalError(
+                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+            )
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if queued:
+                dbapi_connection.give_back_writer()
+            raise
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
