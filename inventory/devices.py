@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from inventory.codes import normalize
@@ -26,15 +26,19 @@ def get_device(session: Session, asset_tag: str) -> Device:
     return device
 
 
+# Built once with bound parameters: every scan and intake runs it, and building
+# a statement (and its cache key) costs SQLAlchemy more than SQLite takes to run it.
+_BY_IDENTIFIER = (
+    select(Device)
+    .join(Identifier)
+    .where(Identifier.kind == bindparam("kind"), Identifier.value == bindparam("value"))
+    .options(selectinload(Device.identifiers))
+)
+
+
 def find_by_identifier(session: Session, value: str, kind: str = "serial") -> Device | None:
     """The device carrying this identifier, if any."""
-    query = (
-        select(Device)
-        .join(Identifier)
-        .where(Identifier.kind == kind, Identifier.value == value)
-        .options(selectinload(Device.identifiers))
-    )
-    return session.scalar(query)
+    return session.scalar(_BY_IDENTIFIER, {"kind": kind, "value": value})
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,10 +14,13 @@ from inventory.errors import AlreadyReceived, InvalidInput, NotFound
 from inventory.events import record_event
 from inventory.models import Device, Lot
 
+# Built once: every intake looks its lot up (see devices._BY_IDENTIFIER).
+_BY_CODE = select(Lot).where(Lot.code == bindparam("code"))
+
 
 def get_lot(session: Session, code: str) -> Lot:
     """The lot with this code, or NotFound."""
-    lot = session.scalar(select(Lot).where(Lot.code == code.strip()))
+    lot = session.scalar(_BY_CODE, {"code": code.strip()})
     if lot is None:
         raise NotFound(
             "No lot has the code %(lot)r. Create the lot first, then receive its devices.",
