@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import gc
 import logging
 import os
 import signal
@@ -180,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
         say(f"Database: {engine.url.render_as_string(hide_password=True)}")
         say(f"Workshop is running at {address(args.host, args.port)} - press Ctrl+C to stop.")
         signal.signal(signal.SIGTERM, _stop)
+        # What start-up loaded lives as long as the process: keep it out of the
+        # collector's way, so full collections do not stall requests for it.
+        gc.collect()
+        gc.freeze()
         # Waitress returns from run() on Ctrl+C (and on SIGTERM, turned into one).
         server.run()
     except KeyboardInterrupt:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -35,6 +36,41 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class _Turns:
+    """A lock handed to its waiters in the order they came, so no writer waits twice."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._held = False
+        self._waiting: deque[threading.Lock] = deque()
+
+    def acquire(self, timeout: float) -> bool:
+        """Wait for our turn; False if it did not come within `timeout` seconds."""
+        with self._guard:
+            if not self._held:
+                self._held = True
+                return True
+            gate = threading.Lock()
+            gate.acquire()
+            self._waiting.append(gate)
+        if gate.acquire(timeout=timeout):
+            return True
+        with self._guard:
+            if gate in self._waiting:
+                self._waiting.remove(gate)
+                return False
+        # The turn was handed over just as we gave up: it is ours now.
+        return True
+
+    def release(self) -> None:
+        """Hand the turn to the longest waiter, or free it."""
+        with self._guard:
+            if self._waiting:
+                self._waiting.popleft().release()
+            else:
+                self._held = False
+
+
 class _SQLiteConnection(sqlite3.Connection):
     """A SQLite connection whose writers queue on their process's lock for the file.
 
@@ -45,7 +81,7 @@ class _SQLiteConnection(sqlite3.Connection):
     waiting, and writers of other processes still wait in the busy handler.
     """
 
-    writer: threading.Lock | None = None
+    writer: _Turns | None = None
     holds_writer = False
 
     def take_writer(self, timeout: float) -> bool:
@@ -83,17 +119,17 @@ class _SQLiteConnection(sqlite3.Connection):
             self.give_back_writer()
 
 
-_WRITERS: dict[str, threading.Lock] = {}
+_WRITERS: dict[str, _Turns] = {}
 _WRITERS_GUARD = threading.Lock()
 
 
-def _writer_for(database: str | None) -> threading.Lock | None:
+def _writer_for(database: str | None) -> _Turns | None:
     """The lock shared by every engine of this process on one database file."""
     if database in (None, "", ":memory:"):
         return None
     path = os.path.realpath(database)
     with _WRITERS_GUARD:
-        return _WRITERS.setdefault(path, threading.Lock())
+        return _WRITERS.setdefault(path, _Turns())
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
