@@ -61,3 +61,30 @@ def test_the_asset_tag_counter_is_seeded(empty_engine):
     with empty_engine.connect() as connection:
         value = connection.execute(text("SELECT value FROM counters WHERE name = 'asset_tag'"))
         assert value.scalar_one() == 0
+
+
+def test_a_populated_database_goes_down_and_up_again_with_its_devices(empty_engine):
+    from inventory.db import make_sessionmaker
+    from inventory.intake import receive_device
+    from inventory.stages import move_to_stage
+
+    upgrade(empty_engine)
+    with make_sessionmaker(empty_engine)() as session:
+        device = receive_device(
+            session,
+            serial_number="5CG7",
+            category="laptop",
+            make="HP",
+            model="840 G5",
+            entered_by=None,
+        ).device
+        move_to_stage(session, device, "triage", entered_by=None)
+        session.commit()
+    downgrade(empty_engine, "0001")
+    upgrade(empty_engine)
+    assert differences(empty_engine) == []
+    with empty_engine.connect() as connection:
+        counts = connection.execute(
+            text("SELECT (SELECT count(*) FROM devices), (SELECT count(*) FROM events)")
+        ).one()
+    assert tuple(counts) == (1, 2)
