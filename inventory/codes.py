@@ -8,6 +8,10 @@ ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 ASSET_PREFIX = "A"
 ASSET_DIGITS = 7
 ASSET_PATTERN = re.compile(rf"^{ASSET_PREFIX}[0-9]{{{ASSET_DIGITS}}}[0-9A-Z]$")
+# Another prefix and another length: a location label can never pass for an asset tag.
+LOCATION_PREFIX = "L"
+LOCATION_DIGITS = 5
+LOCATION_PATTERN = re.compile(rf"^{LOCATION_PREFIX}[0-9]{{{LOCATION_DIGITS}}}[0-9A-Z]$")
 
 
 def check_character(payload: str) -> str:
@@ -36,6 +40,17 @@ def asset_tag(number: int) -> str:
 def looks_like_asset_tag(code: str) -> bool:
     """True when the code has the asset tag's shape, whatever its check character."""
     return bool(ASSET_PATTERN.match(code))
+
+
+def location_code(number: int) -> str:
+    """The code of a location for a sequence number, e.g. 3 -> L00003 plus its check character."""
+    body = f"{LOCATION_PREFIX}{number:0{LOCATION_DIGITS}d}"
+    return body + check_character(body)
+
+
+def looks_like_location_code(code: str) -> bool:
+    """True when the code has a location code's shape, whatever its check character."""
+    return bool(LOCATION_PATTERN.match(code))
 
 
 def normalize(code: str) -> str:

@@ -1,4 +1,4 @@
-"""Devices, the lots they came in, their identifiers, the event log and the scan log."""
+"""Devices, the lots they came in, where they are kept, the event log and the scan log."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -74,6 +75,10 @@ class Device(Base):
     specs: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
     weight_kg: Mapped[Decimal | None] = mapped_column(Numeric(8, 3), default=None)
     lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"), index=True, default=None)
+    # Where the device sits in the warehouse, once put away (see locations.py).
+    location_id: Mapped[int | None] = mapped_column(
+        ForeignKey("locations.id"), index=True, default=None
+    )
     stage: Mapped[str] = mapped_column(String(20), index=True)
     stage_entered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     grade: Mapped[str | None] = mapped_column(String(1), default=None)
@@ -84,6 +89,7 @@ class Device(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     lot: Mapped[Lot | None] = relationship(back_populates="devices")
+    location: Mapped[Location | None] = relationship()
     identifiers: Mapped[list[Identifier]] = relationship(
         back_populates="device", order_by="Identifier.id"
     )
@@ -169,3 +175,83 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+LOCATION_KINDS = ("shelf", "bin", "pallet", "area")
+
+
+class Location(Base):
+    """A place in the warehouse (shelf, bin, pallet, area) with a scannable code."""
+
+    __tablename__ = "locations"
+    __table_args__ = (
+        CheckConstraint("kind IN ('shelf', 'bin', 'pallet', 'area')", name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Location {self.code} {self.name}>"
+
+
+SALE_CHANNELS = ("shop", "b2b", "online", "donation")
+SALE_STATUSES = ("open", "completed", "cancelled")
+
+
+class SaleOrder(Base):
+    """One sale to one customer: devices are added while it is open, sold when it completes."""
+
+    __tablename__ = "sale_orders"
+    __table_args__ = (
+        CheckConstraint("channel IN ('shop', 'b2b', 'online', 'donation')", name="channel_known"),
+        CheckConstraint("status IN ('open', 'completed', 'cancelled')", name="status_known"),
+        Index("ix_sale_orders_status_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer: Mapped[str] = mapped_column(String(200), default="")
+    channel: Mapped[str] = mapped_column(String(20))
+    reference: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    created_by: Mapped[User | None] = relationship()
+    lines: Mapped[list[SaleLine]] = relationship(
+        back_populates="order", order_by="SaleLine.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def number(self) -> str:
+        """The order's number as printed on receipts."""
+        return f"S{self.id:06d}"
+
+    @property
+    def total(self) -> Decimal:
+        """The sum of the line prices, in euros."""
+        return sum((line.price for line in self.lines), Decimal("0.00"))
+
+
+class SaleLine(Base):
+    """One device in a sale order, at its price in euros."""
+
+    __tablename__ = "sale_lines"
+    __table_args__ = (
+        UniqueConstraint("order_id", "device_id"),
+        CheckConstraint("price >= 0", name="price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("sale_orders.id"), index=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    order: Mapped[SaleOrder] = relationship(back_populates="lines")
+    device: Mapped[Device] = relationship()

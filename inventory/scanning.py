@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inventory.accounts import User
-from inventory.codes import has_valid_check, looks_like_asset_tag, normalize
+from inventory.codes import (
+    has_valid_check,
+    looks_like_asset_tag,
+    looks_like_location_code,
+    normalize,
+)
 from inventory.devices import find_by_identifier, get_device
 from inventory.errors import N_, NotFound
-from inventory.models import Device, Scan
+from inventory.models import Device, Location, Scan
 
 MAX_CODE = 200
 
 
 @dataclass(frozen=True)
 class Resolution:
-    """What a code turned out to be: `device`, `unknown` or `invalid`.
+    """What a code turned out to be: `device`, `location`, `unknown` or `invalid`.
 
     `template` is the untranslated message, filled from `code` (see errors.py).
     """
@@ -26,6 +32,7 @@ class Resolution:
     code: str
     device: Device | None = None
     template: str = ""
+    location: Location | None = None
 
     @property
     def message(self) -> str:
@@ -34,7 +41,7 @@ class Resolution:
 
 
 def resolve_code(session: Session, raw: str) -> Resolution:
-    """Tell what a scanned code is: an asset tag, a known serial, or nothing we know."""
+    """Tell what a scanned code is: an asset tag, a location, a known serial, or nothing we know."""
     code = normalize(raw)
     if not code:
         return Resolution("invalid", code, template=N_("Nothing was scanned."))
@@ -61,10 +68,33 @@ def resolve_code(session: Session, raw: str) -> Resolution:
                 "the label was misread. Scan it again."
             ),
         )
+    if looks_like_location_code(code):
+        return _resolve_location(session, code)
     device = find_by_identifier(session, code)
     if device is not None:
         return Resolution("device", code, device)
     return Resolution("unknown", code, template=N_("%(code)s is not a code we know."))
+
+
+def _resolve_location(session: Session, code: str) -> Resolution:
+    """A location label; a manufacturer serial of the same shape still finds its device."""
+    if has_valid_check(code):
+        location = session.scalar(select(Location).where(Location.code == code))
+        if location is not None:
+            return Resolution("location", code, location=location)
+    by_serial = find_by_identifier(session, code)
+    if by_serial is not None:
+        return Resolution("device", code, by_serial)
+    if has_valid_check(code):
+        return Resolution("unknown", code, template=N_("No location has the code %(code)s."))
+    return Resolution(
+        "invalid",
+        code,
+        template=N_(
+            "%(code)s looks like a location code but its check character is wrong: "
+            "the label was misread. Scan it again."
+        ),
+    )
 
 
 def log_scan(

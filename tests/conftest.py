@@ -58,6 +58,9 @@ def db_url(_template_database: str, tmp_path: Path) -> str:
             # TRUNCATE is not a row DELETE, so the events trigger lets it through.
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             connection.execute(text("INSERT INTO counters (name, value) VALUES ('asset_tag', 0)"))
+            connection.execute(
+                text("INSERT INTO counters (name, value) VALUES ('location_code', 0)")
+            )
         engine.dispose()
         return TEST_DATABASE_URL
     path = tmp_path / "workshop.db"

@@ -263,14 +263,15 @@ def test_a_sold_laptop_that_comes_back_starts_a_new_cycle_on_its_record(
 
 def test_a_recycled_device_scanned_in_again_comes_back_too(client, warehouse):
     tag = receive(client, warehouse, "PF1ABC42").get_json()["asset_tag"]
-    assert move(client, warehouse, tag, "recycled").get_json()["allowed_moves"] == []
+    recycled = move(client, warehouse, tag, "recycled", reason="obsolete", weight_kg=2.2)
+    assert recycled.get_json()["allowed_moves"] == []
     back = receive(client, warehouse, "PF1ABC42").get_json()
     assert (back["asset_tag"], back["new_cycle"], back["cycle"]) == (tag, True, 2)
 
 
 def test_a_sold_device_cannot_be_graded(client, warehouse, technician):
     tag = receive(client, warehouse, "PF1ABC42").get_json()["asset_tag"]
-    move(client, warehouse, tag, "recycled")
+    move(client, warehouse, tag, "recycled", reason="obsolete", weight_kg=2.2)
     response = grade(client, technician, tag, "A")
     assert response.status_code == 409
     assert error_of(response)["code"] == "illegal_transition"

@@ -92,12 +92,23 @@ def test_every_error_response_is_documented_with_the_error_schema(document):
 def test_request_bodies_name_their_required_fields_and_refuse_others(client, document, bearer):
     headers = bearer("admin", "root")
     tag = client.post(f"{API}/devices", json=LAPTOP, headers=headers).get_json()["asset_tag"]
+    shelf = client.post(
+        f"{API}/locations", json={"name": "Shelf A3", "kind": "shelf"}, headers=headers
+    ).get_json()["code"]
     examples = {
         ("/devices", "post"): LAPTOP | {"serial_number": "PF1OTHER"},
         ("/devices/{asset_tag}/transitions", "post"): {"to": "triage"},
         ("/devices/{asset_tag}/grade", "post"): {"grade": "A"},
         ("/scans", "post"): {"code": tag},
         ("/lots", "post"): {"code": "L-1"},
+        ("/sales", "post"): {
+            "customer": "Mme Durand",
+            "channel": "shop",
+            "lines": [{"asset_tag": tag, "price": "149.90"}],
+        },
+        ("/devices/{asset_tag}/return", "post"): {"reason": "Dead on arrival"},
+        ("/devices/{asset_tag}/location", "post"): {"location": shelf},
+        ("/locations", "post"): {"name": "Shelf B1", "kind": "shelf"},
     }
     schemas = document["components"]["schemas"]
     with_bodies = {
@@ -193,13 +204,46 @@ def test_real_answers_match_the_document_for_every_documented_status(
     call("POST", f"{API}/devices/{tag}/grade", technician, json={"grade": "A"})
     call("POST", move, technician, json={"to": "ready", "from": "qc"})
     call("POST", f"{API}/devices/{tag}/transitions", technician, json={"to": "sold", "from": "qc"})
-    call("POST", move, technician, json={"to": "recycled"})
+    call("POST", move, technician, json={"to": "recycled", "reason": "obsolete"})
     call("POST", f"{API}/devices/{tag}/grade", technician, json={"grade": "B"})
     call("GET", f"{API}/devices/{tag}", technician)
     call("POST", f"{API}/devices", warehouse, json=LAPTOP)
 
     for code in (tag, "PF1ABC42", "NOT-OURS", "A0000001Z"):
         call("POST", f"{API}/scans", technician, json={"code": code})
+
+    shelf = call(
+        "POST", f"{API}/locations", warehouse, json={"name": "Shelf A3", "kind": "shelf"}
+    ).get_json()["code"]
+    call("GET", f"{API}/locations", warehouse)
+    call("POST", f"{API}/scans", warehouse, json={"code": shelf})
+    other = call(
+        "POST", f"{API}/devices", warehouse, json=LAPTOP | {"serial_number": "PF1OTHER"}
+    ).get_json()["asset_tag"]
+    put = f"{API}/devices/{other}/location"
+    call("POST", put, warehouse, json={"location": shelf})
+    call("POST", put, warehouse, json={"location": shelf, "from": ""})
+    call("POST", put, warehouse, json={"location": "L99999X"})
+    call("POST", f"{API}/devices/A0000042X/location", warehouse, json={"location": shelf})
+
+    seller = bearer("warehouse", "sam")
+    sold = call(
+        "POST", f"{API}/devices", seller, json=LAPTOP | {"serial_number": "PF1SALE"}
+    ).get_json()["asset_tag"]
+    for stage in ("triage", "erasure", "diagnostics", "qc"):
+        call("POST", f"{API}/devices/{sold}/transitions", technician, json={"to": stage})
+    call("POST", f"{API}/devices/{sold}/grade", technician, json={"grade": "B"})
+    call("POST", f"{API}/devices/{sold}/transitions", technician, json={"to": "ready"})
+    sale = {
+        "customer": "Mme Durand",
+        "channel": "shop",
+        "lines": [{"asset_tag": sold, "price": 99}],
+    }
+    call("POST", f"{API}/sales", seller, json=sale)
+    call("POST", f"{API}/sales", seller, json=sale)
+    call("POST", f"{API}/devices/{sold}/return", seller, json={"reason": "Dead on arrival"})
+    call("POST", f"{API}/devices/{sold}/return", seller, json={"reason": "Twice"})
+    call("POST", f"{API}/devices/A0000042X/return", seller, json={"reason": "Unknown"})
 
     # Every refusal each operation documents, sent on purpose.
     writes = {
@@ -208,6 +252,14 @@ def test_real_answers_match_the_document_for_every_documented_status(
         f"{API}/devices/{tag}/grade": {"grade": "A"},
         f"{API}/scans": {"code": tag},
         f"{API}/lots": {"code": "L-2"},
+        f"{API}/sales": {
+            "customer": "X",
+            "channel": "b2b",
+            "lines": [{"asset_tag": tag, "price": 1}],
+        },
+        f"{API}/devices/{tag}/return": {"reason": "Broken"},
+        f"{API}/devices/{other}/location": {"location": shelf},
+        f"{API}/locations": {"name": "Bin 4", "kind": "bin"},
     }
     for url, body in writes.items():
         call("POST", url, json=body)
@@ -217,7 +269,7 @@ def test_real_answers_match_the_document_for_every_documented_status(
         call("POST", url, admin, data=b"{" + b" " * 70_000 + b"}", content_type="application/json")
     for url in (f"{API}/devices/A0000042X/transitions", f"{API}/devices/A0000042X/grade"):
         call("POST", url, technician, json={"to": "triage", "grade": "A"})
-    for url in (f"{API}/devices", f"{API}/devices/{tag}", f"{API}/lots"):
+    for url in (f"{API}/devices", f"{API}/devices/{tag}", f"{API}/lots", f"{API}/locations"):
         call("GET", url)
         call("GET", url, hr)
     call("GET", f"{API}/devices?stage=attic", technician)
@@ -228,7 +280,7 @@ def test_real_answers_match_the_document_for_every_documented_status(
     monkeypatch.setattr("workshop.api.auth.user_for_token", unreachable)
     for url in writes:
         call("POST", url, warehouse, json=writes[url])
-    for url in (f"{API}/devices", f"{API}/devices/{tag}", f"{API}/lots"):
+    for url in (f"{API}/devices", f"{API}/devices/{tag}", f"{API}/lots", f"{API}/locations"):
         call("GET", url, warehouse)
 
     documented = {

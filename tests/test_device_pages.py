@@ -288,7 +288,16 @@ def test_recycling_asks_to_confirm_first(client, logged_in, sessions, collection
     page = asked.get_data(as_text=True)
     assert "out of stock" in page and "Cracked panel" in page
     assert stage_of(sessions, tag) == "received"
-    confirmed = post_move(client, tag, "recycled", "received", confirm="yes", note="Cracked panel")
+    confirmed = post_move(
+        client,
+        tag,
+        "recycled",
+        "received",
+        confirm="yes",
+        note="Cracked panel",
+        reason="beyond_repair",
+        weight_kg="5.1",
+    )
     assert confirmed.status_code == 302
     assert stage_of(sessions, tag) == "recycled"
     page = client.get(f"/devices/{tag}").get_data(as_text=True)

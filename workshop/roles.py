@@ -17,6 +17,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "grade": frozenset({"technician", "manager", "admin"}),
     "manage_lots": frozenset({"warehouse", "manager", "admin"}),
     "manage_users": frozenset({"admin"}),
+    "put_away": frozenset({"warehouse", "manager", "admin"}),
+    "manage_locations": frozenset({"warehouse", "manager", "admin"}),
+    "sell": frozenset({"warehouse", "manager", "admin"}),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

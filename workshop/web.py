@@ -50,7 +50,9 @@ def init_app(app: Flask) -> None:
     from workshop.auth import bp as auth_bp
     from workshop.devices import bp as devices_bp
     from workshop.intake import bp as intake_bp
+    from workshop.locations import bp as locations_bp
     from workshop.lots import bp as lots_bp
+    from workshop.sales import bp as sales_bp
     from workshop.users import bp as users_bp
 
     csrf.init_app(app)
@@ -59,7 +61,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = None
     babel.init_app(app, locale_selector=select_locale)
 
-    for blueprint in (auth_bp, intake_bp, devices_bp, lots_bp, users_bp):
+    for blueprint in (auth_bp, intake_bp, devices_bp, lots_bp, users_bp, locations_bp, sales_bp):
         app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens, not cookies, so no CSRF there.
     csrf.exempt(api_bp)

@@ -20,6 +20,7 @@ from inventory.errors import (
     NotFound,
     WorkshopError,
 )
+from inventory.sales import NotReady
 from workshop.database import db
 from workshop.display import error_text
 
@@ -72,6 +73,7 @@ STATUS: tuple[tuple[type[WorkshopError], int], ...] = (
     (AlreadyReceived, 409),
     (IllegalTransition, 409),
     (GateUnmet, 409),
+    (NotReady, 409),
     (Conflict, 409),
     (TooLarge, 413),
     (UnsupportedMediaType, 415),

@@ -12,11 +12,30 @@ from functools import cache
 from typing import Any
 
 from inventory.lifecycle import STAGES
-from inventory.models import CATEGORIES, GRADES, IDENTIFIER_KINDS
-from workshop.api.validation import DEVICE_QUERY, GRADE, INTAKE, LOT, SCAN, TRANSITION, Body
+from inventory.models import (
+    CATEGORIES,
+    GRADES,
+    IDENTIFIER_KINDS,
+    LOCATION_KINDS,
+    SALE_CHANNELS,
+    SALE_STATUSES,
+)
+from workshop.api.validation import (
+    DEVICE_QUERY,
+    GRADE,
+    INTAKE,
+    LOCATION,
+    LOT,
+    PUT_AWAY,
+    RETURN,
+    SALE,
+    SCAN,
+    TRANSITION,
+    Body,
+)
 from workshop.roles import PERMISSIONS
 
-BODIES = (INTAKE, TRANSITION, GRADE, SCAN, LOT)
+BODIES = (INTAKE, TRANSITION, GRADE, SCAN, LOT, SALE, RETURN, PUT_AWAY, LOCATION)
 
 ERROR_CODES = (
     "invalid",
@@ -27,6 +46,7 @@ ERROR_CODES = (
     "already_received",
     "illegal_transition",
     "gate_unmet",
+    "not_ready",
     "conflict",
     "too_large",
     "unsupported_media_type",
@@ -76,6 +96,12 @@ def _ref(name: str) -> dict[str, str]:
 STRING = {"type": "string"}
 TIME = {"type": "string", "format": "date-time"}
 STAGE = {"type": "string", "enum": list(STAGES)}
+LOCATION_CODE = "^L[0-9]{5}[0-9A-Z]$"
+PRICE = {
+    "type": "string",
+    "pattern": "^[0-9]+[.][0-9]{2}$",
+    "description": "Euros, as text so the cents stay exact.",
+}
 
 DEVICE_PROPERTIES: dict[str, Any] = {
     "asset_tag": {
@@ -91,6 +117,13 @@ DEVICE_PROPERTIES: dict[str, Any] = {
     "specs": {"type": "object"},
     "weight_kg": _nullable({"type": "number", "minimum": 0}),
     "lot": _nullable({"type": "string", "description": "The code of the donor lot."}),
+    "location": _nullable(
+        {
+            "type": "string",
+            "pattern": LOCATION_CODE,
+            "description": "The code of the warehouse location it was put at, if any.",
+        }
+    ),
     "stage": STAGE,
     "stage_entered_at": TIME,
     "grade": _nullable({"type": "string", "enum": list(GRADES)}),
@@ -177,14 +210,38 @@ def _schemas() -> dict[str, Any]:
             "A collection from one donor.",
         ),
         "LotList": _object({"items": {"type": "array", "items": _ref("Lot")}}),
+        "Location": {
+            **_object(
+                {
+                    "code": {
+                        "type": "string",
+                        "pattern": LOCATION_CODE,
+                        "description": "L, five digits and a check character, as on its label.",
+                    },
+                    "name": STRING,
+                    "kind": {"type": "string", "enum": list(LOCATION_KINDS)},
+                    "active": {"type": "boolean"},
+                    "created_at": TIME,
+                    "devices": {
+                        "type": "integer",
+                        "minimum": 0,
+                        "description": "How many devices in stock sit there (in lists).",
+                    },
+                },
+                "A place in the warehouse: a shelf, bin, pallet or area.",
+            ),
+            "required": ["code", "name", "kind", "active", "created_at"],
+        },
+        "LocationList": _object({"items": {"type": "array", "items": _ref("Location")}}),
         "ScanResult": {
             "type": "object",
-            "description": "What a scanned code is. `device` is present when kind is device; "
-            "`message` says why a code is unknown or invalid.",
+            "description": "What a scanned code is. `device` is present when kind is device, "
+            "`location` when kind is location; `message` says why a code is unknown or invalid.",
             "properties": {
-                "kind": {"type": "string", "enum": ["device", "unknown", "invalid"]},
+                "kind": {"type": "string", "enum": ["device", "location", "unknown", "invalid"]},
                 "code": {"type": "string", "description": "The code as normalized."},
                 "device": _ref("Device"),
+                "location": _ref("Location"),
                 "message": STRING,
             },
             "required": ["kind", "code"],
@@ -212,10 +269,44 @@ def _schemas() -> dict[str, Any]:
                 "stage": STAGE,
                 "asset_tag": STRING,
                 "device": _ref("Device"),
+                "refused": {
+                    "type": "array",
+                    "items": _ref("RefusedDevice"),
+                    "description": "With `not_ready`: every device that could not be sold.",
+                },
             },
             "required": ["code", "message"],
         },
         "Error": _object({"error": _ref("ErrorDetail")}),
+        "RefusedDevice": _object(
+            {"asset_tag": STRING, "stage": STAGE}, "A device refused and the stage it is in."
+        ),
+        "SaleOrder": _object(
+            {
+                "id": {"type": "integer"},
+                "number": {"type": "string", "description": "The number printed on receipts."},
+                "customer": STRING,
+                "channel": {"type": "string", "enum": list(SALE_CHANNELS)},
+                "reference": STRING,
+                "status": {"type": "string", "enum": list(SALE_STATUSES)},
+                "created_by": _nullable({"type": "string", "description": "A username."}),
+                "created_at": TIME,
+                "completed_at": _nullable(TIME),
+                "lines": {"type": "array", "items": _ref("SaleOrderLine")},
+                "total": PRICE,
+            },
+            "A sale order and the devices sold in it.",
+        ),
+        "SaleOrderLine": _object(
+            {
+                "asset_tag": STRING,
+                "category": {"type": "string", "enum": list(CATEGORIES)},
+                "make": STRING,
+                "model": STRING,
+                "grade": _nullable({"type": "string", "enum": list(GRADES)}),
+                "price": PRICE,
+            }
+        ),
         "AlreadyReceivedError": _object(
             {
                 "error": {
@@ -434,6 +525,45 @@ def _paths() -> dict[str, Any]:
                 },
                 body=TRANSITION,
                 parameters=[ASSET_TAG],
+                description="A move to `recycled` needs a `reason` and, for a device never "
+                "weighed, `weight_kg`; both are kept in the event for the yearly figures, and "
+                "`weight_kg` also becomes the device's weight. Other moves refuse both (400).",
+            )
+        },
+        "/devices/{asset_tag}/return": {
+            "post": _operation(
+                "returnDevice",
+                "Take back a sold device",
+                "sell",
+                {
+                    "200": _ok("Taken back: the device in stage returned.", "Device"),
+                    "409": _error(
+                        "409 `illegal_transition`: only a sold device can be returned. " + CONFLICT
+                    ),
+                    **_shared("NotFound", *WRITE_ERRORS),
+                },
+                body=RETURN,
+                parameters=[ASSET_TAG],
+                description="The reason is kept in the event, with the order it was sold in.",
+            )
+        },
+        "/sales": {
+            "post": _operation(
+                "sellDevices",
+                "Sell devices to a customer",
+                "sell",
+                {
+                    "201": _ok("Sold: the completed order.", "SaleOrder"),
+                    "409": _error(
+                        "409 `not_ready`: some devices are not ready for sale; `refused` "
+                        "names every one with its stage, and nothing was sold. " + CONFLICT
+                    ),
+                    **_shared(*WRITE_ERRORS),
+                },
+                body=SALE,
+                description="One call opens the order, adds the lines and completes it, in one "
+                "transaction: every device is sold, or none. An asset tag that names no device "
+                "is 400 `invalid` with `field` naming the line, like `lines[2].asset_tag`.",
             )
         },
         "/devices/{asset_tag}/grade": {
@@ -483,6 +613,46 @@ def _paths() -> dict[str, Any]:
                     **_shared(*WRITE_ERRORS),
                 },
                 body=LOT,
+            ),
+        },
+        "/devices/{asset_tag}/location": {
+            "post": _operation(
+                "putAwayDevice",
+                "Put a device at a warehouse location",
+                "put_away",
+                {
+                    "200": _ok("Put away: the device with its new location.", "Device"),
+                    "409": _error(
+                        "409 `illegal_transition`: a sold or recycled device has left and "
+                        "cannot be put away. 409 `conflict`: someone put the device elsewhere "
+                        "at the same moment, or it is no longer where `from` says; nothing "
+                        "was saved."
+                    ),
+                    **_shared("NotFound", *WRITE_ERRORS),
+                },
+                body=PUT_AWAY,
+                parameters=[ASSET_TAG],
+                description="A location code that names no location, or one no longer in "
+                'use, is 400 `invalid` with `field: "location"`. Each put-away is a '
+                "`put_away` event with `from_location` and `to_location` in its payload.",
+            )
+        },
+        "/locations": {
+            "get": _operation(
+                "listLocations",
+                "Every warehouse location, in code order, with its device count",
+                "manage_locations",
+                {"200": _ok("The locations.", "LocationList"), **_shared(*READ_ERRORS)},
+            ),
+            "post": _operation(
+                "createLocation",
+                "Record a new shelf, bin, pallet or area",
+                "manage_locations",
+                {
+                    "201": _ok("The location, with the code to print on its label.", "Location"),
+                    **_shared(*WRITE_ERRORS),
+                },
+                body=LOCATION,
             ),
         },
     }

@@ -7,21 +7,32 @@ from typing import Any
 
 from flask import current_app, jsonify, url_for
 
-from inventory import devices, intake, lots, scanning, stages
+from inventory import devices, intake, lots, recycling, sales, scanning, stages
 from inventory.codes import normalize
 from inventory.errors import N_, AlreadyReceived, InvalidInput, NotFound
 from inventory.events import device_history
+from inventory.locations import (
+    create_location,
+    devices_per_location,
+    get_location,
+    list_locations,
+    put_away,
+)
 from inventory.models import Device
 from workshop.api import bp
 from workshop.api.auth import api_user, public, requires
 from workshop.api.errors import commit
 from workshop.api.openapi import openapi_document
-from workshop.api.serialize import device_json, event_json, lot_json
+from workshop.api.serialize import device_json, event_json, location_json, lot_json, order_json
 from workshop.api.validation import (
     DEVICE_QUERY,
     GRADE,
     INTAKE,
+    LOCATION,
     LOT,
+    PUT_AWAY,
+    RETURN,
+    SALE,
     SCAN,
     TRANSITION,
     parse_body,
@@ -126,16 +137,88 @@ def transition(asset_tag: str) -> Any:
     """Move a device to another stage."""
     found = _load_device(asset_tag)
     values = parse_body(TRANSITION)
-    stages.move_to_stage(
-        db(),
-        found,
-        values["to"],
-        entered_by=api_user(),
-        note=values.get("note"),
-        expected_stage=values.get("from"),
+    if values["to"] == "recycled":
+        recycling.recycle(
+            db(),
+            found,
+            reason=values.get("reason"),
+            weight_kg=values.get("weight_kg"),
+            entered_by=api_user(),
+            note=values.get("note"),
+            expected_stage=values.get("from"),
+        )
+    else:
+        for name in ("reason", "weight_kg"):
+            if name in values:
+                raise InvalidInput(N_("%(field)s goes only with a move to recycled."), field=name)
+        stages.move_to_stage(
+            db(),
+            found,
+            values["to"],
+            entered_by=api_user(),
+            note=values.get("note"),
+            expected_stage=values.get("from"),
+        )
+    commit()
+    return jsonify(device_json(found))
+
+
+@bp.post("/devices/<asset_tag>/return")
+@requires("sell")
+def return_device(asset_tag: str) -> Any:
+    """Take back a sold device, with the customer's reason."""
+    found = _load_device(asset_tag)
+    values = parse_body(RETURN)
+    sales.return_device(
+        db(), found, reason=values["reason"], note=values.get("note"), entered_by=api_user()
     )
     commit()
     return jsonify(device_json(found))
+
+
+@bp.post("/sales")
+@requires("sell")
+def sell() -> Any:
+    """Sell devices to a customer in one order: every device, or none."""
+    values = parse_body(SALE)
+    session = db()
+    user = api_user()
+    order = sales.open_order(
+        session,
+        customer=values["customer"],
+        channel=values["channel"],
+        reference=values.get("reference", ""),
+        entered_by=user,
+    )
+    seen: set[str] = set()
+    refused: list[dict[str, str]] = []
+    for index, line in enumerate(values["lines"]):
+        field = f"lines[{index}].asset_tag"
+        tag = normalize(line["asset_tag"])
+        try:
+            device = devices.get_device(session, tag)
+        except NotFound:
+            raise InvalidInput(
+                N_("No device has the asset tag %(asset_tag)s."), field=field, asset_tag=tag
+            ) from None
+        if device.asset_tag in seen:
+            raise InvalidInput(
+                N_("%(asset_tag)s is listed twice."), field=field, asset_tag=device.asset_tag
+            )
+        seen.add(device.asset_tag)
+        price = sales.clean_price(line["price"], field=f"lines[{index}].price")
+        if device.stage != "ready":
+            # Name every refused device, not just the first, before giving up.
+            refused.append({"asset_tag": device.asset_tag, "stage": device.stage})
+            continue
+        sales.add_to_order(session, order, device, price)
+    if refused:
+        raise sales.not_ready(refused)
+    sales.complete_order(session, order, entered_by=user)
+    commit()
+    response = jsonify(order_json(order))
+    response.status_code = 201
+    return response
 
 
 @bp.post("/devices/<asset_tag>/grade")
@@ -182,6 +265,8 @@ def scan() -> Any:
     body: dict[str, Any] = {"kind": resolution.kind, "code": resolution.code}
     if resolution.device is not None:
         body["device"] = device_json(resolution.device)
+    if resolution.location is not None:
+        body["location"] = location_json(resolution.location)
     if resolution.template:
         body["message"] = error_text(resolution)
     return jsonify(body)
@@ -210,5 +295,50 @@ def open_lot() -> Any:
     )
     commit()
     response = jsonify(lot_json(lot))
+    response.status_code = 201
+    return response
+
+
+@bp.post("/devices/<asset_tag>/location")
+@requires("put_away")
+def device_location(asset_tag: str) -> Any:
+    """Put a device at a warehouse location."""
+    found = _load_device(asset_tag)
+    values = parse_body(PUT_AWAY)
+    session = db()
+    try:
+        location = get_location(session, values["location"])
+    except NotFound as error:
+        # The location is named in the body, not the address: a 400 naming the field.
+        raise InvalidInput(error.template, field="location", **error.details) from None
+    put_away(session, found, location, entered_by=api_user(), expected_location=values.get("from"))
+    commit()
+    return jsonify(device_json(found))
+
+
+@bp.get("/locations")
+@requires("manage_locations")
+def location_list() -> Any:
+    """Every warehouse location, with how many devices sit there."""
+    session = db()
+    counts = devices_per_location(session)
+    return jsonify(
+        {
+            "items": [
+                location_json(location, counts.get(location.id, 0))
+                for location in list_locations(session)
+            ]
+        }
+    )
+
+
+@bp.post("/locations")
+@requires("manage_locations")
+def new_location() -> Any:
+    """Record a new shelf, bin, pallet or area; the answer holds its code for the label."""
+    values = parse_body(LOCATION)
+    location = create_location(db(), values["name"], values["kind"], entered_by=api_user())
+    commit()
+    response = jsonify(location_json(location, 0))
     response.status_code = 201
     return response

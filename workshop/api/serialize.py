@@ -7,7 +7,7 @@ from typing import Any
 
 from inventory.accounts import User
 from inventory.lifecycle import allowed_moves
-from inventory.models import Device, Event, Lot
+from inventory.models import Device, Event, Location, Lot, SaleOrder
 
 
 def _time(value: datetime | None) -> str | None:
@@ -35,6 +35,7 @@ def device_json(device: Device) -> dict[str, Any]:
         # Kept exact as a Decimal; JSON clients want a number.
         "weight_kg": float(device.weight_kg) if device.weight_kg is not None else None,
         "lot": device.lot.code if device.lot is not None else None,
+        "location": device.location.code if device.location is not None else None,
         "stage": device.stage,
         "stage_entered_at": _time(device.stage_entered_at),
         "grade": device.grade,
@@ -69,3 +70,44 @@ def lot_json(lot: Lot) -> dict[str, Any]:
         "note": lot.note,
         "created_at": _time(lot.created_at),
     }
+
+
+def order_json(order: SaleOrder) -> dict[str, Any]:
+    """A sale order and its lines; prices as text so the cents stay exact."""
+    return {
+        "id": order.id,
+        "number": order.number,
+        "customer": order.customer,
+        "channel": order.channel,
+        "reference": order.reference,
+        "status": order.status,
+        "created_by": _username(order.created_by),
+        "created_at": _time(order.created_at),
+        "completed_at": _time(order.completed_at),
+        "lines": [
+            {
+                "asset_tag": line.device.asset_tag,
+                "category": line.device.category,
+                "make": line.device.make,
+                "model": line.device.model,
+                "grade": line.device.grade,
+                "price": str(line.price),
+            }
+            for line in order.lines
+        ],
+        "total": str(order.total),
+    }
+
+
+def location_json(location: Location, devices: int | None = None) -> dict[str, Any]:
+    """A warehouse location, with how many devices sit there when counted."""
+    body: dict[str, Any] = {
+        "code": location.code,
+        "name": location.name,
+        "kind": location.kind,
+        "active": location.active,
+        "created_at": _time(location.created_at),
+    }
+    if devices is not None:
+        body["devices"] = devices
+    return body

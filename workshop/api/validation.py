@@ -19,7 +19,7 @@ from flask import request
 from inventory.devices import MAX_PER_PAGE
 from inventory.errors import N_, InvalidInput
 from inventory.lifecycle import STAGES
-from inventory.models import CATEGORIES, GRADES
+from inventory.models import CATEGORIES, GRADES, LOCATION_KINDS, SALE_CHANNELS
 from workshop.api.errors import TooLarge, UnsupportedMediaType
 
 # The largest body any endpoint needs is a few hundred bytes; this leaves room
@@ -27,6 +27,7 @@ from workshop.api.errors import TooLarge, UnsupportedMediaType
 MAX_BODY = 64 * 1024
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+PRICE = re.compile(r"[0-9]{1,8}([.][0-9]{1,2})?")
 # Tabs and line breaks are harmless in text; other control characters are not.
 ALLOWED_CONTROLS = frozenset("\t\n\r")
 
@@ -36,7 +37,7 @@ class Field:
     """One member of a body or one query parameter, with its type and limits."""
 
     name: str
-    kind: str  # "string", "number", "integer" or "date"
+    kind: str  # "string", "number", "integer", "date", "price" or "array"
     description: str
     required: bool = False
     max_length: int | None = None
@@ -46,9 +47,29 @@ class Field:
     # Scanners may send control characters (GS1 separators); the scan endpoint
     # reports those codes as invalid instead of refusing the request.
     controls: bool = False
+    # For "array": the object each item must be, and how many items at most.
+    items: Body | None = None
+    max_items: int | None = None
 
     def json_schema(self) -> dict[str, Any]:
         """This field as a JSON Schema (OpenAPI 3.1) property."""
+        if self.kind == "array":
+            assert self.items is not None
+            return {
+                "type": "array",
+                "description": self.description,
+                "items": self.items.json_schema(),
+                "minItems": 1,
+                "maxItems": self.max_items,
+            }
+        if self.kind == "price":
+            kinds = ["number", "string"] + ([] if self.required else ["null"])
+            return {
+                "type": kinds,
+                "description": self.description,
+                "minimum": 0,
+                "pattern": "^[0-9]{1,8}([.][0-9]{1,2})?$",
+            }
         base = {"string": "string", "date": "string", "number": "number", "integer": "integer"}
         kind = base[self.kind]
         schema: dict[str, Any] = {"type": kind if self.required else [kind, "null"]}
@@ -93,9 +114,17 @@ def _text_problem(field: Field, value: str) -> str | None:
     return None
 
 
-def _check(field: Field, value: Any) -> Any:
+def _check(field: Field, value: Any, name: str | None = None) -> Any:
     """The value if it fits the field, else InvalidInput naming the field."""
-    name = field.name
+    name = name or field.name
+    if field.kind == "array":
+        return _check_array(field, value, name)
+    if field.kind == "price":
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise InvalidInput(N_("%(field)s must be a price in euros, like 149.90."), field=name)
+        if isinstance(value, str) and not PRICE.fullmatch(value):
+            raise InvalidInput(N_("%(field)s must be a price in euros, like 149.90."), field=name)
+        return value
     if field.kind in ("string", "date"):
         if not isinstance(value, str):
             raise InvalidInput(N_("%(field)s must be text."), field=name)
@@ -136,6 +165,42 @@ def _check(field: Field, value: Any) -> Any:
             )
         return value
     raise ValueError(f"unknown field kind {field.kind!r}")
+
+
+def _check_array(field: Field, value: Any, name: str) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not value:
+        raise InvalidInput(N_("%(field)s must be a list with at least one item."), field=name)
+    if field.max_items is not None and len(value) > field.max_items:
+        raise InvalidInput(
+            N_("%(field)s holds at most %(limit)s items."), field=name, limit=field.max_items
+        )
+    assert field.items is not None
+    return [
+        _check_object(field.items, item, f"{name}[{index}].") for index, item in enumerate(value)
+    ]
+
+
+def _check_object(body: Body, data: Any, prefix: str = "") -> dict[str, Any]:
+    """A JSON object checked against its declaration; absent or null members omitted."""
+    if not isinstance(data, dict):
+        raise InvalidInput(N_("%(field)s must be a JSON object, {...}."), field=prefix[:-1])
+    known = {field.name: field for field in body.fields}
+    for name in data:
+        if name not in known:
+            raise InvalidInput(
+                N_("Unknown field %(field)r: this endpoint takes %(fields)s."),
+                field=prefix + name[:100],
+                fields=", ".join(known),
+            )
+    values: dict[str, Any] = {}
+    for field in body.fields:
+        value = data.get(field.name)
+        if value is None:
+            if field.required:
+                raise InvalidInput(N_("%(field)s is required."), field=prefix + field.name)
+            continue
+        values[field.name] = _check(field, value, prefix + field.name)
+    return values
 
 
 def _number(value: float | None) -> str:
@@ -194,24 +259,7 @@ def read_json() -> dict[str, Any]:
 
 def parse_body(body: Body) -> dict[str, Any]:
     """The request's JSON body checked against its declaration; absent or null members omitted."""
-    data = read_json()
-    known = {field.name: field for field in body.fields}
-    for name in data:
-        if name not in known:
-            raise InvalidInput(
-                N_("Unknown field %(field)r: this endpoint takes %(fields)s."),
-                field=name[:100],
-                fields=", ".join(known),
-            )
-    values: dict[str, Any] = {}
-    for field in body.fields:
-        value = data.get(field.name)
-        if value is None:
-            if field.required:
-                raise InvalidInput(N_("%(field)s is required."), field=field.name)
-            continue
-        values[field.name] = _check(field, value)
-    return values
+    return _check_object(body, read_json())
 
 
 def parse_query(fields: tuple[Field, ...]) -> dict[str, Any]:
@@ -265,6 +313,21 @@ TRANSITION = Body(
     (
         Field("to", "string", "The stage to move the device to.", required=True, choices=STAGES),
         NOTE,
+        Field(
+            "reason",
+            "string",
+            "Why the device is recycled (required with `to: recycled`, refused otherwise), "
+            "e.g. beyond_repair, obsolete, missing_parts, liquid_damage, no_demand, other.",
+            max_length=200,
+        ),
+        Field(
+            "weight_kg",
+            "number",
+            "Weight in kilograms, recorded with the recycling (required with `to: recycled` "
+            "when the device was never weighed; it also updates the device's weight).",
+            minimum=0,
+            maximum=2000,
+        ),
         Field(
             "from",
             "string",
@@ -326,4 +389,92 @@ DEVICE_QUERY = (
     Field("lot", "string", "Only devices of the lot with this code.", max_length=64),
     Field("page", "integer", "Page number, from 1.", minimum=1, maximum=1_000_000),
     Field("per_page", "integer", "Devices per page.", minimum=1, maximum=MAX_PER_PAGE),
+)
+
+SALE_LINE = Body(
+    "SaleLine",
+    (
+        Field(
+            "asset_tag",
+            "string",
+            "The device sold, by its asset tag.",
+            required=True,
+            max_length=32,
+        ),
+        Field(
+            "price",
+            "price",
+            'The price in euros, a number or a text like "149.90" (at most two decimals).',
+            required=True,
+        ),
+    ),
+)
+
+SALE = Body(
+    "SaleRequest",
+    (
+        Field(
+            "customer", "string", "Who buys (a name or a company).", required=True, max_length=200
+        ),
+        Field(
+            "channel",
+            "string",
+            "How it is sold.",
+            required=True,
+            choices=SALE_CHANNELS,
+        ),
+        Field("reference", "string", "The customer's or the shop's reference.", max_length=200),
+        Field(
+            "lines",
+            "array",
+            "The devices sold, each once, with their prices.",
+            required=True,
+            items=SALE_LINE,
+            max_items=500,
+        ),
+    ),
+)
+
+RETURN = Body(
+    "ReturnRequest",
+    (
+        Field(
+            "reason", "string", "Why the customer brought it back.", required=True, max_length=200
+        ),
+        NOTE,
+    ),
+)
+
+PUT_AWAY = Body(
+    "PutAwayRequest",
+    (
+        Field(
+            "location",
+            "string",
+            "The code of the location the device is put at, as scanned from its label.",
+            required=True,
+            max_length=32,
+        ),
+        Field(
+            "from",
+            "string",
+            "The location code the client believes the device is at (an empty string for "
+            "none); if it is elsewhere now, nothing changes and the answer is 409 conflict.",
+            max_length=32,
+        ),
+    ),
+)
+
+LOCATION = Body(
+    "LocationRequest",
+    (
+        Field(
+            "name",
+            "string",
+            "What the location is called on the floor, e.g. Shelf A3.",
+            required=True,
+            max_length=100,
+        ),
+        Field("kind", "string", "What kind of place it is.", required=True, choices=LOCATION_KINDS),
+    ),
 )

@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SearchField, SelectField, TextAreaField
+from wtforms import HiddenField, RadioField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -60,6 +60,9 @@ class MoveForm(FlaskForm):
     note = TextAreaField(_l("Note (optional)"), validators=[Length(max=MAX_NOTE)])
     # Recycling takes the device out of stock, so it needs this second step.
     confirm = HiddenField()
+    # Asked only when recycling; the view checks them against the reasons it offers.
+    reason = StringField(validators=[Length(max=40)])
+    weight_kg = StringField(validators=[Length(max=20)])
 
 
 class GradeForm(FlaskForm):

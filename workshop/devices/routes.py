@@ -17,6 +17,7 @@ from inventory.events import device_history
 from inventory.lifecycle import STAGES, allowed_moves, unmet_gates
 from inventory.lots import list_lots
 from inventory.models import CATEGORIES, Device
+from inventory.recycling import REASONS, recycle
 from inventory.scanning import resolve_code
 from inventory.stages import MAX_NOTE, move_to_stage, set_grade
 from workshop.database import db
@@ -96,6 +97,7 @@ def show(asset_tag: str) -> Any:
         history=list(reversed(device_history(session, device))),
         moves=[move for move in moves if move != "recycled"],
         can_recycle="recycled" in moves,
+        reasons=REASONS,
         needs={
             move: ", ".join(label_for("gate", item) for item in unmet_gates(session, device, move))
             for move in moves
@@ -129,22 +131,41 @@ def move(asset_tag: str) -> Any:
             )
         return redirect(back)
     to = form.to.data
-    if (
-        to == "recycled"
-        and form.confirm.data != "yes"
-        and form.expected_stage.data == device.stage
-        and to in allowed_moves(device.stage)
-    ):
-        return render_template("devices/confirm_recycle.html", device=device, form=form)
+    recycling = to == "recycled" and form.expected_stage.data == device.stage
+    if recycling and to in allowed_moves(device.stage):
+        if form.confirm.data != "yes":
+            return _confirm_recycle(device, form)
+        if form.reason.data not in REASONS:
+            return _confirm_recycle(device, form, _("Choose why the device is recycled."))
     try:
-        move_to_stage(
-            session,
-            device,
-            to,
-            entered_by=current_user._get_current_object(),
-            note=form.note.data,
-            expected_stage=form.expected_stage.data,
-        )
+        if to == "recycled":
+            recycle(
+                session,
+                device,
+                reason=form.reason.data,
+                weight_kg=form.weight_kg.data or None,
+                entered_by=current_user._get_current_object(),
+                note=form.note.data,
+                expected_stage=form.expected_stage.data,
+            )
+        else:
+            move_to_stage(
+                session,
+                device,
+                to,
+                entered_by=current_user._get_current_object(),
+                note=form.note.data,
+                expected_stage=form.expected_stage.data,
+            )
+    except InvalidInput as error:
+        if to == "recycled" and error.details.get("field") == "weight_kg":
+            # The service's wording names the API's field; on the page, say what to do.
+            problem = _("Weigh the device and give its weight in kilograms, for example 2.4.")
+            return _confirm_recycle(device, form, problem)
+        if to == "recycled" and error.details.get("field") == "reason":
+            return _confirm_recycle(device, form, error_text(error))
+        flash(_refusal(error, device, to), "error")
+        return redirect(back)
     except WorkshopError as error:
         flash(_refusal(error, device, to), "error")
         if isinstance(error, GateUnmet) and "grade" in error.details.get("missing", ()):
@@ -209,6 +230,20 @@ def grade(asset_tag: str) -> Any:
         return redirect(url_for("devices.show", asset_tag=device.asset_tag, focus="ready"))
     flash(message, "success")
     return redirect(url_for("devices.show", asset_tag=device.asset_tag))
+
+
+def _confirm_recycle(device: Device, form: MoveForm, problem: str = "") -> Any:
+    """The second step of recycling: why, and what the device weighs."""
+    if request.form.get("weight_kg") is None and device.weight_kg is not None:
+        form.weight_kg.data = format_decimal(device.weight_kg)
+    return render_template(
+        "devices/confirm_recycle.html",
+        device=device,
+        form=form,
+        reasons=REASONS,
+        problem=problem,
+        max_note=MAX_NOTE,
+    ), (400 if problem else 200)
 
 
 def _device_or_none(session: Session, asset_tag: str) -> Device | None:

@@ -16,7 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from inventory.accounts import User
-from inventory.codes import has_valid_check, looks_like_asset_tag, normalize
+from inventory.codes import (
+    has_valid_check,
+    looks_like_asset_tag,
+    looks_like_location_code,
+    normalize,
+)
 from inventory.devices import find_by_identifier
 from inventory.errors import AlreadyReceived, InvalidInput, NotFound, WorkshopError
 from inventory.intake import clean_serial, previous_in_lot, receive_device
@@ -49,6 +54,7 @@ OUTCOMES = {
     "unknown_tag": _l("Unknown asset tag"),
     "misread": _l("Misread: scan again"),
     "invalid": _l("Not a usable code"),
+    "location": _l("Location label: not a device"),
 }
 
 
@@ -195,6 +201,21 @@ def _answer_scan(raw: str) -> Any:
         _tell_already_received(code, device)
         return back
 
+    if resolution.kind == "location":
+        location = resolution.location
+        assert location is not None
+        log("location")
+        _tell(
+            "bad",
+            _(
+                "%(code)s is the label of location %(name)s, not a device. "
+                "Scan the device's serial number or asset tag.",
+                code=code,
+                name=location.name,
+            ),
+        )
+        return back
+
     if resolution.kind == "invalid":
         if not code:
             # An Enter on an empty field: nothing was read, so nothing to log.
@@ -208,6 +229,10 @@ def _answer_scan(raw: str) -> Any:
                 _("%(code)s was misread: scan the label again.", code=code),
                 serial=code,
             )
+            return back
+        if looks_like_location_code(code):
+            log("misread")
+            _tell("bad", error_text(resolution))
             return back
         log("invalid")
         _tell("bad", _("%(code)s is too long to be a code we use. Scan it again.", code=code))
