@@ -12,7 +12,7 @@ from inventory.devices import get_device
 from inventory.intake import receive_device
 from inventory.lots import open_lot
 from inventory.models import Event
-from inventory.stages import move_to_stage
+from inventory.stages import move_to_stage, set_grade
 from tests.conftest import csrf_token
 
 ROW_TAG = re.compile(r'<a class="tag" href="/devices/(A\d{7}[0-9A-Z])">')
@@ -266,6 +266,25 @@ def test_ready_needs_a_grade_and_the_grade_form_is_right_there(
     assert stage_of(sessions, tag) == "ready"
     history = client.get(f"/devices/{tag}").get_data(as_text=True)
     assert "Graded: <strong>B</strong>" in history and "Scratch on the lid" in history
+
+
+def test_a_sale_is_not_a_button_on_the_device_page(client, logged_in, sessions, collection):
+    logged_in("manager")
+    tag = collection["laptops"][0]
+    move_in_advance(sessions, tag, "triage", "erasure", "diagnostics", "qc")
+    with sessions() as session:
+        set_grade(session, get_device(session, tag), "A", entered_by=None)
+        session.commit()
+    move_in_advance(sessions, tag, "ready")
+    page = client.get(f"/devices/{tag}").get_data(as_text=True)
+    assert 'value="sold"' not in page
+    assert "Sell it: add it to a sale order" in page
+    refused = post_move(client, tag, "sold", "ready")
+    assert refused.status_code == 302
+    assert "recorded from the sales pages" in client.get(refused.headers["Location"]).get_data(
+        as_text=True
+    )
+    assert stage_of(sessions, tag) == "ready"
 
 
 def test_grading_twice_with_the_same_grade_records_it_once(client, logged_in, sessions, collection):

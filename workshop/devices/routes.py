@@ -29,6 +29,9 @@ from workshop.roles import requires
 FILTERS = ("q", "stage", "category", "lot")
 # Grading is kept off the stages where the service refuses it.
 UNGRADABLE = frozenset({"sold", "recycled"})
+# Moves that carry more than a button can say: a sale has its order and price,
+# a return its reason. They are made from the sales pages or the API.
+ELSEWHERE = frozenset({"sold", "returned"})
 
 
 @bp.route("/")
@@ -95,8 +98,9 @@ def show(asset_tag: str) -> Any:
         "devices/show.html",
         device=device,
         history=list(reversed(device_history(session, device))),
-        moves=[move for move in moves if move != "recycled"],
+        moves=[move for move in moves if move != "recycled" and move not in ELSEWHERE],
         can_recycle="recycled" in moves,
+        can_sell="sold" in moves,
         reasons=REASONS,
         needs={
             move: ", ".join(label_for("gate", item) for item in unmet_gates(session, device, move))
@@ -131,6 +135,12 @@ def move(asset_tag: str) -> Any:
             )
         return redirect(back)
     to = form.to.data
+    if to in ELSEWHERE:
+        flash(
+            _("A sale or a return is recorded from the sales pages, with its order or reason."),
+            "error",
+        )
+        return redirect(back)
     recycling = to == "recycled" and form.expected_stage.data == device.stage
     if recycling and to in allowed_moves(device.stage):
         if form.confirm.data != "yes":
