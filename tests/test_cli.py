@@ -253,7 +253,13 @@ def test_a_recycled_laptop_given_again_starts_a_new_cycle_under_its_old_tag(work
         "Latitude 5490",
     )
     tag = workshop(*args).stdout.strip()
-    assert workshop("device", "move", tag, "recycled", "--note", "cracked case").exit_code == 0
+    refused = workshop("device", "move", tag, "recycled", "--note", "cracked case")
+    assert refused.exit_code == 1
+    assert "reason" in refused.stderr
+    recycled = workshop(
+        "device", "move", tag, "recycled", "--reason", "beyond_repair", "--weight-kg", "2.1"
+    )
+    assert recycled.exit_code == 0, recycled.stderr
 
     back = workshop(*args)
 

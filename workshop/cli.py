@@ -36,6 +36,8 @@ from inventory.errors import AlreadyReceived, WorkshopError
 from inventory.events import device_history
 from inventory.lifecycle import STAGES
 from inventory.models import CATEGORIES, GRADES, Lot
+from inventory.recycling import REASONS as RECYCLING_REASONS
+from inventory.recycling import recycle
 from workshop import accounts, create_app, migrate
 from workshop.api.serialize import device_json, event_json
 
@@ -449,21 +451,37 @@ def device_show(tag: str, as_json: bool) -> None:
 @click.argument("tag")
 @click.argument("stage", type=click.Choice(STAGES))
 @click.option("--note", default=None, help="Why, for whoever looks at the history.")
+@click.option(
+    "--reason",
+    type=click.Choice(RECYCLING_REASONS),
+    default=None,
+    help="Why the device is recycled (needed to move it to recycled).",
+)
+@click.option(
+    "--weight-kg", default=None, help="Its weight, when recycling a device with none recorded."
+)
 @as_option
 @workshop_command
-def device_move(tag: str, stage: str, note: str | None, as_user: str | None) -> None:
+def device_move(
+    tag: str,
+    stage: str,
+    note: str | None,
+    reason: str | None,
+    weight_kg: str | None,
+    as_user: str | None,
+) -> None:
     """Move device TAG to STAGE, if the lifecycle allows it."""
     with transaction(_sessions()) as session:
         device = devices.get_device(session, tag)
         previous = device.stage
-        stages.move_to_stage(
-            session,
-            device,
-            stage,
-            entered_by=_acting_user(session, as_user),
-            note=note,
-            station=STATION,
-        )
+        user = _acting_user(session, as_user)
+        if stage == "recycled":
+            # Recycled kilograms are a yearly figure: the reason and weight go with it.
+            recycle(session, device, reason=reason, weight_kg=weight_kg, entered_by=user, note=note)
+        else:
+            stages.move_to_stage(
+                session, device, stage, entered_by=user, note=note, station=STATION
+            )
     click.echo(f"{device.asset_tag}: {previous} -> {stage}")
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from inventory import intake, lots, stages
 from inventory.accounts import User
 from inventory.models import Device, Lot
+from inventory.recycling import recycle
 from inventory.types import utcnow
 from workshop import accounts
 
@@ -419,9 +420,16 @@ class _Workshop:
         """Move the device if that moment has already come; False once the story reaches today."""
         if not self.clock.is_past(when):
             return False
-        stages.move_to_stage(
-            self.session, device, to, entered_by=self.someone(role), occurred_at=when, **details
-        )
+        who = self.someone(role)
+        if to == "recycled":
+            recycle(
+                self.session, device, reason="beyond_repair", entered_by=who, occurred_at=when,
+                **details,
+            )  # fmt: skip
+        else:
+            stages.move_to_stage(
+                self.session, device, to, entered_by=who, occurred_at=when, **details
+            )
         return True
 
     def refurbish(self, device: Device, received: datetime) -> None:
