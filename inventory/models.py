@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -92,6 +93,12 @@ class Device(Base):
     location: Mapped[Location | None] = relationship()
     identifiers: Mapped[list[Identifier]] = relationship(
         back_populates="device", order_by="Identifier.id"
+    )
+    # The assignment the device is under now; kept by inventory/assignments.py.
+    active_assignment: Mapped[Assignment | None] = relationship(
+        primaryjoin="and_(Assignment.device_id == Device.id, Assignment.ended_at.is_(None))",
+        viewonly=True,
+        uselist=False,
     )
 
     __mapper_args__ = {"version_id_col": version}
@@ -255,3 +262,41 @@ class SaleLine(Base):
 
     order: Mapped[SaleOrder] = relationship(back_populates="lines")
     device: Mapped[Device] = relationship()
+
+
+ASSIGNMENT_END_REASONS = ("released", "reassigned", "finished")
+
+
+class Assignment(Base):
+    """A device given to one technician for the stage it is in; ended, it stays as history."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        CheckConstraint(
+            "end_reason IS NULL OR end_reason IN ('released', 'reassigned', 'finished')",
+            name="end_reason_known",
+        ),
+        # One active assignment per device, held by the database itself so that
+        # two terminals claiming the same laptop cannot both win.
+        Index(
+            "ux_assignments_active_device",
+            "device_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        Index("ix_assignments_technician_id_ended_at", "technician_id", "ended_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    technician_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    stage: Mapped[str] = mapped_column(String(20))
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    end_reason: Mapped[str | None] = mapped_column(String(20), default=None)
+
+    device: Mapped[Device] = relationship()
+    technician: Mapped[User] = relationship(foreign_keys=[technician_id])
+    assigned_by: Mapped[User | None] = relationship(foreign_keys=[assigned_by_id])

@@ -116,3 +116,35 @@ def log_scan(
     )
     session.add(scan)
     return scan
+
+
+def scan_outcome(resolution: Resolution) -> str:
+    """The scan log's word for what a code turned out to be, away from the intake page."""
+    if resolution.kind in ("device", "location"):
+        return resolution.kind
+    code = resolution.code
+    if resolution.kind == "unknown":
+        if looks_like_asset_tag(code) and has_valid_check(code):
+            return "unknown_tag"
+        return "unknown"
+    shaped = looks_like_asset_tag(code) or looks_like_location_code(code)
+    if shaped and len(code) <= MAX_CODE:
+        return "misread"
+    return "invalid"
+
+
+def record_scan(
+    session: Session, raw: str, *, user: User | None, station: str
+) -> tuple[Resolution, str]:
+    """Resolve a code read at a station and keep it in the scan log; return what it was."""
+    resolution = resolve_code(session, raw)
+    outcome = scan_outcome(resolution)
+    log_scan(
+        session,
+        resolution.code,
+        outcome,
+        user=user,
+        station=station,
+        device=resolution.device,
+    )
+    return resolution, outcome

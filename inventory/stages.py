@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from inventory.accounts import User
+from inventory.assignments import finish
 from inventory.errors import Conflict, GateUnmet, IllegalTransition, InvalidInput
 from inventory.events import record_event
 from inventory.lifecycle import STAGES, allowed_moves, unmet_gates
@@ -103,6 +104,7 @@ def move_to_stage(
         note=note,
         **details,
     )
+    finish(session, device, by=entered_by)
     return device
 
 

@@ -109,6 +109,7 @@ def test_request_bodies_name_their_required_fields_and_refuse_others(client, doc
         ("/devices/{asset_tag}/return", "post"): {"reason": "Dead on arrival"},
         ("/devices/{asset_tag}/location", "post"): {"location": shelf},
         ("/locations", "post"): {"name": "Shelf B1", "kind": "shelf"},
+        ("/devices/{asset_tag}/assignment", "post"): {"technician": "root"},
     }
     schemas = document["components"]["schemas"]
     with_bodies = {
@@ -206,6 +207,7 @@ def test_real_answers_match_the_document_for_every_documented_status(
     call("POST", f"{API}/devices/{tag}/transitions", technician, json={"to": "sold", "from": "qc"})
     call("POST", move, technician, json={"to": "recycled", "reason": "obsolete"})
     call("POST", f"{API}/devices/{tag}/grade", technician, json={"grade": "B"})
+    call("POST", f"{API}/devices/{tag}/assignment", admin, json={"technician": "theo"})
     call("GET", f"{API}/devices/{tag}", technician)
     call("POST", f"{API}/devices", warehouse, json=LAPTOP)
 
@@ -245,6 +247,21 @@ def test_real_answers_match_the_document_for_every_documented_status(
     call("POST", f"{API}/devices/{sold}/return", seller, json={"reason": "Twice"})
     call("POST", f"{API}/devices/A0000042X/return", seller, json={"reason": "Unknown"})
 
+    manager = bearer("manager", "marie")
+    bench = bearer("technician", "tina")
+    assigned = call(
+        "POST", f"{API}/devices", seller, json=LAPTOP | {"serial_number": "PF1BENCH"}
+    ).get_json()["asset_tag"]
+    hand_out = f"{API}/devices/{assigned}/assignment"
+    call("POST", hand_out, manager, json={"technician": "theo"})
+    call("POST", hand_out, manager, json={"technician": "theo"})
+    call("POST", hand_out, manager, json={"technician": "helene"})
+    call("POST", f"{API}/devices/A0000042X/assignment", manager, json={"technician": "theo"})
+    call("GET", f"{API}/me/queue", technician)
+    call("DELETE", hand_out, bench)
+    call("DELETE", hand_out, technician)
+    call("DELETE", hand_out, technician)
+
     # Every refusal each operation documents, sent on purpose.
     writes = {
         f"{API}/devices": LAPTOP,
@@ -260,6 +277,7 @@ def test_real_answers_match_the_document_for_every_documented_status(
         f"{API}/devices/{tag}/return": {"reason": "Broken"},
         f"{API}/devices/{other}/location": {"location": shelf},
         f"{API}/locations": {"name": "Bin 4", "kind": "bin"},
+        hand_out: {"technician": "theo"},
     }
     for url, body in writes.items():
         call("POST", url, json=body)
@@ -273,6 +291,9 @@ def test_real_answers_match_the_document_for_every_documented_status(
         call("GET", url)
         call("GET", url, hr)
     call("GET", f"{API}/devices?stage=attic", technician)
+    for method, url in (("DELETE", hand_out), ("GET", f"{API}/me/queue")):
+        call(method, url)
+        call(method, url, hr)
 
     def unreachable(*_args, **_kwargs):
         raise OperationalError("SELECT", {}, Exception("could not connect"))
@@ -282,6 +303,8 @@ def test_real_answers_match_the_document_for_every_documented_status(
         call("POST", url, warehouse, json=writes[url])
     for url in (f"{API}/devices", f"{API}/devices/{tag}", f"{API}/lots", f"{API}/locations"):
         call("GET", url, warehouse)
+    call("DELETE", hand_out, technician)
+    call("GET", f"{API}/me/queue", technician)
 
     documented = {
         (path, method, status)

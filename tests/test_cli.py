@@ -328,7 +328,7 @@ def test_device_show_json_is_what_the_api_returns(workshop, make_user, client):
     assert set(data) == {
         "asset_tag", "serial_number", "identifiers", "category", "make", "model", "specs",
         "weight_kg", "lot", "location", "stage", "stage_entered_at", "grade", "cycle",
-        "received_at", "allowed_moves", "events",
+        "received_at", "allowed_moves", "assigned_to", "events",
     }  # fmt: skip
     assert (data["serial_number"], data["weight_kg"], data["lot"]) == ("CZC8123XYZ", 5.4, "L-7")
     assert data["allowed_moves"] == ["erasure", "recycled"]

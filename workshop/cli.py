@@ -1,4 +1,4 @@
-"""The `workshop` command: the database, users, tokens, lots, intake and devices from a terminal.
+"""The `workshop` command: the database, users, tokens, lots, intake, devices and scanners.
 
 Each command is one transaction: it commits when it succeeds and changes
 nothing when it fails. Scripts can rely on what goes to standard output (the
@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -40,6 +42,7 @@ from inventory.recycling import REASONS as RECYCLING_REASONS
 from inventory.recycling import recycle
 from workshop import accounts, create_app, migrate
 from workshop.api.serialize import device_json, event_json
+from workshop.scanner import Listener
 
 EXIT_REFUSED = 1
 EXIT_ALREADY_THERE = 3
@@ -499,6 +502,76 @@ def device_grade(tag: str, grade: str, note: str | None, as_user: str | None) ->
             session, device, grade, entered_by=_acting_user(session, as_user), note=note
         )
     click.echo(f"{device.asset_tag}: grade {grade}")
+
+
+# --- serial scanners -------------------------------------------------------------
+
+
+@cli.group("scanner")
+def scanner_group() -> None:
+    """Fixed-mount and USB serial scanners feeding the scan log."""
+
+
+@scanner_group.command("listen")
+@click.option(
+    "--port",
+    "url",
+    required=True,
+    help="The scanner's port: /dev/ttyUSB0, or any pyserial URL (socket://host:port, loop://).",
+)
+@click.option("--station", required=True, help="The station name the scans are logged under.")
+@click.option("--baudrate", type=click.IntRange(min=1), default=9600, show_default=True)
+@click.option(
+    "--retry-seconds",
+    type=click.FloatRange(min=0.05),
+    default=1.0,
+    show_default=True,
+    help="How often to try again to open an unplugged scanner.",
+)
+@as_option
+@workshop_command
+def scanner_listen(
+    url: str, station: str, baudrate: int, retry_seconds: float, as_user: str | None
+) -> None:
+    """Log every code read on a serial scanner as a scan at STATION, until Ctrl+C.
+
+    One line per scan goes to standard output; an unplugged scanner is reported
+    on standard error and listened to again as soon as it comes back.
+    """
+    station = station.strip()
+    if not station or len(station) > 64:
+        raise click.BadParameter(
+            "give a station name of 1 to 64 characters", param_hint="--station"
+        )
+    with transaction(_sessions(), write=False) as session:
+        user = _acting_user(session, as_user)
+        user_id = user.id if user else None
+    stop = threading.Event()
+
+    def stop_listening(_signum: int, _frame: Any) -> None:
+        stop.set()
+
+    previous = {
+        number: signal.signal(number, stop_listening) for number in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        Listener(
+            url,
+            station,
+            _sessions(),
+            user_id=user_id,
+            baudrate=baudrate,
+            retry_seconds=retry_seconds,
+            say=click.echo,
+            warn=lambda text: click.echo(text, err=True),
+            stop=stop,
+        ).run()
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--port") from None
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    click.echo(f"stopped listening on {url}", err=True)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         # Times are stored in UTC and shown in the workshop's own time zone.
         TIMEZONE="Europe/Paris",
         PER_PAGE=50,
+        # A device waiting longer than this in one stage is shown as stuck on the board.
+        STUCK_AFTER_DAYS=7,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,

@@ -83,6 +83,11 @@ LABELS = {
         "location_created": _l("Location created"),
         "user_deactivated": _l("User deactivated"),
         "user_reactivated": _l("User reactivated"),
+        "assigned": _l("Assigned"),
+        "claimed": _l("Taken by scanning"),
+        "reassigned": _l("Reassigned"),
+        "released": _l("Released"),
+        "finished": _l("Assignment finished"),
     },
     "identifier": {
         "serial": _l("Serial number"),

@@ -20,6 +20,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "put_away": frozenset({"warehouse", "manager", "admin"}),
     "manage_locations": frozenset({"warehouse", "manager", "admin"}),
     "sell": frozenset({"warehouse", "manager", "admin"}),
+    "assign": frozenset({"manager", "admin"}),
+    # Who may hold assignments and so has a queue of their own.
+    "work_queue": frozenset({"technician", "manager", "admin"}),
+    # The board holds counts and asset tags, no personal data: the whole floor may see it.
+    "view_board": frozenset({"technician", "warehouse", "manager", "admin"}),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

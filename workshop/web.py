@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, redirect, render_template, request, session, url_for
-from flask_babel import Babel, format_datetime
+from flask_babel import Babel, format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -48,10 +48,12 @@ def init_app(app: Flask) -> None:
     """Wire extensions, blueprints, the first-run redirect and error pages."""
     from workshop.api import bp as api_bp
     from workshop.auth import bp as auth_bp
+    from workshop.board import bp as board_bp
     from workshop.devices import bp as devices_bp
     from workshop.intake import bp as intake_bp
     from workshop.locations import bp as locations_bp
     from workshop.lots import bp as lots_bp
+    from workshop.queue import bp as queue_bp
     from workshop.sales import bp as sales_bp
     from workshop.users import bp as users_bp
 
@@ -61,7 +63,17 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = None
     babel.init_app(app, locale_selector=select_locale)
 
-    for blueprint in (auth_bp, intake_bp, devices_bp, lots_bp, users_bp, locations_bp, sales_bp):
+    for blueprint in (
+        auth_bp,
+        intake_bp,
+        devices_bp,
+        lots_bp,
+        users_bp,
+        locations_bp,
+        sales_bp,
+        board_bp,
+        queue_bp,
+    ):
         app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens, not cookies, so no CSRF there.
     csrf.exempt(api_bp)
@@ -103,6 +115,7 @@ def _template_helpers() -> dict[str, Any]:
         "can": can,
         "label": label_for,
         "format_datetime": format_datetime,
+        "format_decimal": format_decimal,
         "current_language": select_locale(),
     }
 

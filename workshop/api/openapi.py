@@ -13,6 +13,7 @@ from typing import Any
 
 from inventory.lifecycle import STAGES
 from inventory.models import (
+    ASSIGNMENT_END_REASONS,
     CATEGORIES,
     GRADES,
     IDENTIFIER_KINDS,
@@ -21,6 +22,7 @@ from inventory.models import (
     SALE_STATUSES,
 )
 from workshop.api.validation import (
+    ASSIGN,
     DEVICE_QUERY,
     GRADE,
     INTAKE,
@@ -35,7 +37,7 @@ from workshop.api.validation import (
 )
 from workshop.roles import PERMISSIONS
 
-BODIES = (INTAKE, TRANSITION, GRADE, SCAN, LOT, SALE, RETURN, PUT_AWAY, LOCATION)
+BODIES = (INTAKE, TRANSITION, GRADE, SCAN, LOT, SALE, RETURN, PUT_AWAY, LOCATION, ASSIGN)
 
 ERROR_CODES = (
     "invalid",
@@ -138,6 +140,9 @@ DEVICE_PROPERTIES: dict[str, Any] = {
         "items": STAGE,
         "description": "The stages the device may move to from where it is.",
     },
+    "assigned_to": _nullable(
+        {"type": "string", "description": "The username of whoever is assigned the device now."}
+    ),
 }
 
 
@@ -233,6 +238,22 @@ def _schemas() -> dict[str, Any]:
             "required": ["code", "name", "kind", "active", "created_at"],
         },
         "LocationList": _object({"items": {"type": "array", "items": _ref("Location")}}),
+        "Assignment": _object(
+            {
+                "asset_tag": STRING,
+                "technician": {"type": "string", "description": "A username."},
+                "stage": {**STAGE, "description": "The stage the device was in when assigned."},
+                "assigned_by": _nullable(
+                    {"type": "string", "description": "A username; null when claimed."}
+                ),
+                "started_at": TIME,
+                "ended_at": _nullable(TIME),
+                "end_reason": _nullable({"type": "string", "enum": list(ASSIGNMENT_END_REASONS)}),
+                "device": _ref("Device"),
+            },
+            "A device given to one person for one stage; `ended_at` is null while it lasts.",
+        ),
+        "AssignmentList": _object({"items": {"type": "array", "items": _ref("Assignment")}}),
         "ScanResult": {
             "type": "object",
             "description": "What a scanned code is. `device` is present when kind is device, "
@@ -635,6 +656,55 @@ def _paths() -> dict[str, Any]:
                 description="A location code that names no location, or one no longer in "
                 'use, is 400 `invalid` with `field: "location"`. Each put-away is a '
                 "`put_away` event with `from_location` and `to_location` in its payload.",
+            )
+        },
+        "/devices/{asset_tag}/assignment": {
+            "post": _operation(
+                "assignDevice",
+                "Assign a device to a technician for its current stage",
+                "assign",
+                {
+                    "200": _ok(
+                        "The technician already had it: the assignment unchanged.", "Assignment"
+                    ),
+                    "201": _ok("Assigned: the new assignment.", "Assignment"),
+                    "409": _error(
+                        "409 `illegal_transition`: a sold or recycled device cannot be assigned. "
+                        "409 `conflict`: someone took the device at the same moment; the "
+                        "message says who."
+                    ),
+                    **_shared("NotFound", *WRITE_ERRORS),
+                },
+                body=ASSIGN,
+                parameters=[ASSET_TAG],
+                description="Whoever had the device is relieved (an event `reassigned`), then "
+                "the new assignment is an event `assigned`. A `technician` that names no active "
+                "user, or one whose role cannot hold devices (hr, warehouse), is 400 `invalid` "
+                'with `field: "technician"`. Moving the device to another stage ends the '
+                "assignment (`finished`).",
+            ),
+            "delete": _operation(
+                "releaseDevice",
+                "Release a device: it goes back to the pool, unassigned",
+                "work_queue",
+                {
+                    "200": _ok("Released: the assignment, now ended.", "Assignment"),
+                    "404": _error(
+                        "404 `not_found`: no device has this asset tag, or no one is assigned it."
+                    ),
+                    **_shared(*READ_ERRORS),
+                },
+                parameters=[ASSET_TAG],
+                description="The technician who holds the device may release it; anyone else "
+                "needs the permission `assign` (403 otherwise).",
+            ),
+        },
+        "/me/queue": {
+            "get": _operation(
+                "myQueue",
+                "The caller's assigned devices, the oldest first",
+                "work_queue",
+                {"200": _ok("The caller's queue.", "AssignmentList"), **_shared(*READ_ERRORS)},
             )
         },
         "/locations": {

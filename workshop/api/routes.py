@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import current_app, jsonify, url_for
 
-from inventory import devices, intake, lots, recycling, sales, scanning, stages
+from inventory import assignments, devices, intake, lots, recycling, sales, scanning, stages
 from inventory.codes import normalize
 from inventory.errors import N_, AlreadyReceived, InvalidInput, NotFound
 from inventory.events import device_history
@@ -21,10 +21,18 @@ from inventory.locations import (
 from inventory.models import Device
 from workshop.api import bp
 from workshop.api.auth import api_user, public, requires
-from workshop.api.errors import commit
+from workshop.api.errors import Forbidden, commit
 from workshop.api.openapi import openapi_document
-from workshop.api.serialize import device_json, event_json, location_json, lot_json, order_json
+from workshop.api.serialize import (
+    assignment_json,
+    device_json,
+    event_json,
+    location_json,
+    lot_json,
+    order_json,
+)
 from workshop.api.validation import (
+    ASSIGN,
     DEVICE_QUERY,
     GRADE,
     INTAKE,
@@ -40,6 +48,7 @@ from workshop.api.validation import (
 )
 from workshop.database import db
 from workshop.display import error_text
+from workshop.roles import can
 
 # Asset tags are 9 characters; a longer path segment cannot name a device.
 MAX_TAG = 32
@@ -342,3 +351,51 @@ def new_location() -> Any:
     response = jsonify(location_json(location, 0))
     response.status_code = 201
     return response
+
+
+@bp.post("/devices/<asset_tag>/assignment")
+@requires("assign")
+def assign(asset_tag: str) -> Any:
+    """Give a device to a technician for its current stage, relieving whoever had it."""
+    found = _load_device(asset_tag)
+    values = parse_body(ASSIGN)
+    session = db()
+    try:
+        technician = assignments.get_holder(session, values["technician"])
+    except NotFound as error:
+        # The technician is named in the body, not the address: a 400 naming the field.
+        raise InvalidInput(error.template, field="technician", **error.details) from None
+    before = assignments.active_assignment(session, found)
+    assignment = assignments.assign(session, found, technician, by=api_user())
+    commit()
+    response = jsonify(assignment_json(assignment))
+    response.status_code = 200 if assignment is before else 201
+    return response
+
+
+@bp.delete("/devices/<asset_tag>/assignment")
+@requires("work_queue")
+def release(asset_tag: str) -> Any:
+    """Give a device back to the pool: its holder, or a manager, may."""
+    found = _load_device(asset_tag)
+    session = db()
+    user = api_user()
+    current = assignments.active_assignment(session, found)
+    if current is not None and current.technician_id != user.id and not can("assign", user):
+        raise Forbidden(
+            N_("%(asset_tag)s is assigned to %(holder)s: only they or a manager can release it."),
+            asset_tag=found.asset_tag,
+            holder=current.technician.username,
+        )
+    assignment = assignments.release(session, found, by=user)
+    commit()
+    return jsonify(assignment_json(assignment))
+
+
+@bp.get("/me/queue")
+@requires("work_queue")
+def my_queue() -> Any:
+    """The caller's assigned devices, the oldest assignment first."""
+    return jsonify(
+        {"items": [assignment_json(item) for item in assignments.queue(db(), api_user())]}
+    )

@@ -7,7 +7,7 @@ from typing import Any
 
 from inventory.accounts import User
 from inventory.lifecycle import allowed_moves
-from inventory.models import Device, Event, Location, Lot, SaleOrder
+from inventory.models import Assignment, Device, Event, Location, Lot, SaleOrder
 
 
 def _time(value: datetime | None) -> str | None:
@@ -42,6 +42,9 @@ def device_json(device: Device) -> dict[str, Any]:
         "cycle": device.cycle,
         "received_at": _time(device.received_at),
         "allowed_moves": list(allowed_moves(device.stage)),
+        "assigned_to": _username(
+            device.active_assignment.technician if device.active_assignment else None
+        ),
     }
 
 
@@ -111,3 +114,17 @@ def location_json(location: Location, devices: int | None = None) -> dict[str, A
     if devices is not None:
         body["devices"] = devices
     return body
+
+
+def assignment_json(assignment: Assignment) -> dict[str, Any]:
+    """Who works on which device, for which stage, since when."""
+    return {
+        "asset_tag": assignment.device.asset_tag,
+        "technician": assignment.technician.username,
+        "stage": assignment.stage,
+        "assigned_by": _username(assignment.assigned_by),
+        "started_at": _time(assignment.started_at),
+        "ended_at": _time(assignment.ended_at),
+        "end_reason": assignment.end_reason,
+        "device": device_json(assignment.device),
+    }

@@ -478,3 +478,16 @@ LOCATION = Body(
         Field("kind", "string", "What kind of place it is.", required=True, choices=LOCATION_KINDS),
     ),
 )
+
+ASSIGN = Body(
+    "AssignRequest",
+    (
+        Field(
+            "technician",
+            "string",
+            "The username of the technician (or manager or admin) who is to work on the device.",
+            required=True,
+            max_length=64,
+        ),
+    ),
+)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
+from inventory import assignments
 from inventory.codes import has_valid_check, looks_like_asset_tag, normalize
 from inventory.devices import find_devices, get_device
 from inventory.errors import Conflict, GateUnmet, InvalidInput, NotFound, WorkshopError
@@ -24,7 +25,7 @@ from workshop.database import db
 from workshop.devices import bp
 from workshop.devices.forms import DeviceSearchForm, GradeForm, MoveForm
 from workshop.display import error_text, label_for
-from workshop.roles import requires
+from workshop.roles import can, requires
 
 FILTERS = ("q", "stage", "category", "lot")
 # Grading is kept off the stages where the service refuses it.
@@ -112,7 +113,55 @@ def show(asset_tag: str) -> Any:
         # Where the keyboard starts after a redirect: the grade, or a move button.
         focus=request.args.get("focus", ""),
         max_note=MAX_NOTE,
+        assignment=assignments.active_assignment(session, device),
+        holders=assignments.list_holders(session) if can("assign") else [],
     )
+
+
+@bp.route("/<asset_tag>/assign", methods=["POST"])
+@requires("assign")
+def assign(asset_tag: str) -> Any:
+    """A manager gives the device to a technician for its current stage."""
+    session = db()
+    device = _device_or_none(session, asset_tag)
+    if device is None:
+        return _not_found(asset_tag)
+    back = url_for("devices.show", asset_tag=device.asset_tag)
+    try:
+        technician = assignments.get_holder(session, request.form.get("technician", ""))
+        assignments.assign(session, device, technician, by=current_user._get_current_object())
+    except WorkshopError as error:
+        flash(error_text(error), "error")
+        return redirect(back)
+    session.commit()
+    flash(
+        _("%(tag)s is assigned to %(name)s.", tag=device.asset_tag, name=technician.display_name),
+        "success",
+    )
+    return redirect(back)
+
+
+@bp.route("/<asset_tag>/release", methods=["POST"])
+@requires("work_queue")
+def release(asset_tag: str) -> Any:
+    """The holder, or a manager, gives the device back to the pool."""
+    session = db()
+    device = _device_or_none(session, asset_tag)
+    if device is None:
+        return _not_found(asset_tag)
+    back = url_for("devices.show", asset_tag=device.asset_tag)
+    me = current_user._get_current_object()
+    current = assignments.active_assignment(session, device)
+    if current is not None and current.technician_id != me.id and not can("assign"):
+        abort(403)
+    try:
+        assignments.release(session, device, by=me)
+    except WorkshopError as error:
+        flash(error_text(error), "error")
+        return redirect(back)
+    session.commit()
+    flash(_("%(tag)s is released: anyone can take it now.", tag=device.asset_tag), "success")
+    return redirect(back)
 
 
 @bp.route("/<asset_tag>/move", methods=["POST"])

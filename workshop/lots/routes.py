@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from inventory.errors import AlreadyReceived, WorkshopError
+from inventory.board import OUTCOMES, lot_devices, lot_summary
+from inventory.errors import AlreadyReceived, NotFound, WorkshopError
 from inventory.lifecycle import STAGES
-from inventory.lots import devices_by_stage, list_lots, open_lot
+from inventory.lots import devices_by_stage, get_lot, list_lots, open_lot
+from inventory.models import Lot
 from workshop.database import db
 from workshop.display import error_text
 from workshop.intake.routes import choose_intake_lot
@@ -70,3 +74,81 @@ def new() -> Any:
             return redirect(url_for("lots.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("lots/new.html", form=form), status
+
+
+# The columns of a lot's export, in the order a donor's report lists them.
+CSV_COLUMNS = (
+    "asset_tag",
+    "serial",
+    "category",
+    "make",
+    "model",
+    "stage",
+    "weight_kg",
+    "grade",
+    "received_at",
+)
+
+
+def _cell(value: object) -> str:
+    """A value as a spreadsheet cell that a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    # Make and model are typed at intake; "=HYPERLINK(...)" must stay text in Excel.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _lot_or_404(code: str) -> Lot:
+    try:
+        return get_lot(db(), code)
+    except NotFound:
+        abort(404)
+
+
+# `path` lets a lot code hold a slash; the .csv rule is the more specific and wins.
+@bp.route("/<path:code>.csv")
+@requires("view_board")
+def export(code: str) -> Response:
+    """The lot's devices as a spreadsheet file, for the donor's report."""
+    lot = _lot_or_404(code)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for device in lot_devices(db(), lot):
+        writer.writerow(
+            _cell(value)
+            for value in (
+                device.asset_tag,
+                device.serial_number,
+                device.category,
+                device.make,
+                device.model,
+                device.stage,
+                device.weight_kg,
+                device.grade,
+                device.received_at.isoformat(timespec="seconds"),
+            )
+        )
+    # The byte order mark tells Excel the file is UTF-8, so donors' accents survive.
+    body = "\ufeff" + out.getvalue()
+    # Header values must be ASCII; the lot code itself is inside the file.
+    filename = "".join(c if (c.isascii() and c.isalnum()) or c in "-_" else "_" for c in lot.code)
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="lot-{filename}.csv"'},
+    )
+
+
+@bp.route("/<path:code>")
+@requires("view_board")
+def show(code: str) -> str:
+    """What became of each device of one lot, with counts and kilograms."""
+    lot = _lot_or_404(code)
+    session = db()
+    return render_template(
+        "lots/show.html",
+        lot=lot,
+        devices=lot_devices(session, lot),
+        summary=lot_summary(session, lot),
+        outcomes=OUTCOMES,
+    )
