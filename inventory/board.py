@@ -10,8 +10,9 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from inventory.accounts import User
 from inventory.lifecycle import STAGES
-from inventory.models import Device, Lot
+from inventory.models import Assignment, Device, Lot
 from inventory.types import utcnow
 
 # Stages in which a device has left the workshop's hands: it cannot be stuck there.
@@ -195,3 +196,34 @@ def lot_devices(session: Session, lot: Lot) -> list[Device]:
             .order_by(Device.id)
         )
     )
+
+
+@dataclass(frozen=True)
+class TechnicianLoad:
+    """What one technician holds right now, counted by stage."""
+
+    username: str
+    name: str
+    by_stage: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        """Devices held, every stage together."""
+        return sum(self.by_stage.values())
+
+
+def work_in_progress(session: Session) -> list[TechnicianLoad]:
+    """Active assignments per technician and stage, from one grouped query."""
+    rows = session.execute(
+        select(User.username, User.name, Device.stage, func.count())
+        .select_from(Assignment)
+        .join(User, Assignment.technician_id == User.id)
+        .join(Device, Assignment.device_id == Device.id)
+        .where(Assignment.ended_at.is_(None))
+        .group_by(User.username, User.name, Device.stage)
+    )
+    loads: dict[str, TechnicianLoad] = {}
+    for username, name, stage, count in rows:
+        load = loads.setdefault(username, TechnicianLoad(username, name, {}))
+        load.by_stage[stage] = count
+    return sorted(loads.values(), key=lambda load: (-load.total, load.username))

@@ -355,3 +355,32 @@ def test_a_lot_code_with_a_slash_and_accents_still_has_its_page_and_file(
         'attachment; filename="lot-2024_06-Besan_on.csv"'
     )
     assert "BES-1" in export.get_data().decode("utf-8-sig")
+
+
+def test_the_board_shows_what_each_technician_holds(sessions, make_user, client, logged_in):
+    from inventory import assignments
+    from inventory.board import work_in_progress
+    from inventory.devices import get_device
+
+    amina = make_user("technician", "amina", "Amina Diallo")
+    bruno = make_user("technician", "bruno")
+    with sessions() as session:
+        open_lot(session, "L-BANK", entered_by=None)
+        devices = [receive(session, f"WIP-{n}") for n in range(4)]
+        walk(session, devices[3], until="triage")
+        session.commit()
+        tags = [device.asset_tag for device in devices]
+    with sessions() as session:
+        holder = {0: amina, 1: amina, 2: bruno, 3: amina}
+        for number, tag in enumerate(tags):
+            technician = session.merge(holder[number])
+            assignments.assign(session, get_device(session, tag), technician, by=None)
+        assignments.release(session, get_device(session, tags[1]), by=None)
+        session.commit()
+        loads = {load.username: (load.total, load.by_stage) for load in work_in_progress(session)}
+    assert loads == {"amina": (2, {"received": 1, "triage": 1}), "bruno": (1, {"received": 1})}
+
+    logged_in("manager")
+    page = text_of(client.get("/board/").get_data(as_text=True))
+    assert "Amina Diallo 2 Received: 1 · Triage: 1" in page
+    assert "bruno 1 Received: 1" in page

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import current_app, render_template, request
 
-from inventory.board import stage_counts, stuck_devices
+from inventory.board import stage_counts, stuck_devices, work_in_progress
 from inventory.errors import NotFound
 from inventory.lifecycle import STAGES
 from inventory.lots import get_lot, list_lots
@@ -43,4 +43,5 @@ def index() -> Any:
         stuck=stuck_devices(
             session, after_days=after_days, lot=lot_code or None, limit=STUCK_LISTED
         ),
+        technicians=work_in_progress(session),
     ), (404 if problem else 200)
