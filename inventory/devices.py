@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from inventory.codes import normalize
 from inventory.errors import InvalidInput, NotFound
 from inventory.lifecycle import STAGES
-from inventory.models import CATEGORIES, Device, Identifier, Lot
+from inventory.models import CATEGORIES, Assignment, Device, Identifier, Lot
 
 MAX_PER_PAGE = 200
 
@@ -109,7 +109,13 @@ def find_devices(
         )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = session.scalars(
-        query.options(selectinload(Device.identifiers), selectinload(Device.lot))
+        query.options(
+            selectinload(Device.identifiers),
+            selectinload(Device.lot),
+            selectinload(Device.location),
+            # Who holds each device: one query for the page, not one per row.
+            selectinload(Device.active_assignment).selectinload(Assignment.technician),
+        )
         .order_by(Device.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)

@@ -248,7 +248,11 @@ def test_a_sold_laptop_that_comes_back_starts_a_new_cycle_on_its_record(
         move(client, technician, tag, stage)
     grade(client, technician, tag, "A")
     move(client, technician, tag, "ready")
-    assert move(client, manager, tag, "sold").status_code == 200
+    refused = move(client, manager, tag, "sold")
+    assert refused.status_code == 409
+    assert "POST /api/v1/sales" in refused.get_json()["error"]["message"]
+    sale = {"customer": "Boutique", "channel": "shop", "lines": [{"asset_tag": tag, "price": 180}]}
+    assert client.post(f"{API}/sales", json=sale, headers=manager).status_code == 201
 
     response = receive(client, warehouse, "PF1ABC42")
     assert response.status_code == 201

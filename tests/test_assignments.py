@@ -250,7 +250,8 @@ def test_the_api_refuses_with_the_right_status_and_says_why(client, bearer):
         client.post(f"{API}/devices/{tag}/transitions", json={"to": stage}, headers=manager)
     client.post(f"{API}/devices/{tag}/grade", json={"grade": "A"}, headers=manager)
     client.post(f"{API}/devices/{tag}/transitions", json={"to": "ready"}, headers=manager)
-    client.post(f"{API}/devices/{tag}/transitions", json={"to": "sold"}, headers=manager)
+    sale = {"customer": "Boutique", "channel": "shop", "lines": [{"asset_tag": tag, "price": 150}]}
+    assert client.post(f"{API}/sales", json=sale, headers=manager).status_code == 201
     gone = client.post(url, json={"technician": "theo"}, headers=manager)
     assert (gone.status_code, gone.get_json()["error"]["code"]) == (409, "illegal_transition")
 

@@ -548,7 +548,10 @@ def _paths() -> dict[str, Any]:
                 parameters=[ASSET_TAG],
                 description="A move to `recycled` needs a `reason` and, for a device never "
                 "weighed, `weight_kg`; both are kept in the event for the yearly figures, and "
-                "`weight_kg` also becomes the device's weight. Other moves refuse both (400).",
+                "`weight_kg` also becomes the device's weight. Other moves refuse both (400). "
+                "`sold` and `returned` are refused here (409 `illegal_transition`): a sale goes "
+                "through `POST /sales` with its order, a return through `POST "
+                "/devices/{asset_tag}/return` with its reason.",
             )
         },
         "/devices/{asset_tag}/return": {

@@ -9,8 +9,9 @@ from flask import current_app, jsonify, url_for
 
 from inventory import assignments, devices, intake, lots, recycling, sales, scanning, stages
 from inventory.codes import normalize
-from inventory.errors import N_, AlreadyReceived, InvalidInput, NotFound
+from inventory.errors import N_, AlreadyReceived, IllegalTransition, InvalidInput, NotFound
 from inventory.events import device_history
+from inventory.lifecycle import allowed_moves
 from inventory.locations import (
     create_location,
     devices_per_location,
@@ -49,6 +50,9 @@ from workshop.api.validation import (
 from workshop.database import db
 from workshop.display import error_text
 from workshop.roles import can
+
+# Moves that other endpoints make, with what they record.
+ELSEWHERE = {"sold": "POST /api/v1/sales", "returned": "POST /api/v1/devices/<asset_tag>/return"}
 
 # Asset tags are 9 characters; a longer path segment cannot name a device.
 MAX_TAG = 32
@@ -146,6 +150,15 @@ def transition(asset_tag: str) -> Any:
     """Move a device to another stage."""
     found = _load_device(asset_tag)
     values = parse_body(TRANSITION)
+    if values["to"] in ELSEWHERE:
+        # A sale has its order and price, a return its reason: their own endpoints.
+        raise IllegalTransition(
+            N_("A device is %(to)s through %(endpoint)s, which records what goes with it."),
+            to=values["to"],
+            endpoint=ELSEWHERE[values["to"]],
+            stage=found.stage,
+            allowed=[move for move in allowed_moves(found.stage) if move not in ELSEWHERE],
+        )
     if values["to"] == "recycled":
         recycling.recycle(
             db(),
