@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from inventory.accounts import User
@@ -179,6 +180,9 @@ def receive_device(
         if raced is None:
             raise
         raise _already_received(raced) from None
+    # A device received this instant has no assignment: say so rather than let
+    # the first look at it ask the database.
+    set_committed_value(device, "active_assignment", None)
     return Intake(device=device, new_cycle=False)
 
 
