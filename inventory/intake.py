@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -17,12 +17,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from inventory.accounts import User
 from inventory.codes import asset_tag, has_valid_check, looks_like_asset_tag, normalize
+from inventory.counters import take_number
 from inventory.devices import find_by_identifier
 from inventory.errors import AlreadyReceived, InvalidInput
 from inventory.events import record_event
 from inventory.lifecycle import LEFT_STAGES
 from inventory.lots import get_lot
-from inventory.models import CATEGORIES, Counter, Device, Identifier, Lot
+from inventory.models import CATEGORIES, Device, Identifier, Lot
 from inventory.types import utcnow
 
 ASSET_COUNTER = "asset_tag"
@@ -86,24 +87,9 @@ def _clean_text(value: Any, field: str, limit: int) -> str:
     return text
 
 
-# On the table, not the mapped class, and built once: the ORM's bulk UPDATE
-# machinery and the statement's construction cost more than running it.
-_COUNTERS = Counter.__table__
-_TAKE_NUMBER = (
-    update(_COUNTERS)
-    .where(_COUNTERS.c.name == ASSET_COUNTER)
-    .values(value=_COUNTERS.c.value + 1)
-    .returning(_COUNTERS.c.value)
-)
-
-
 def next_asset_tag(session: Session) -> str:
     """Take the next asset tag number, shared safely by every process."""
-    number = session.scalar(_TAKE_NUMBER)
-    if number is None:
-        session.execute(insert(_COUNTERS).values(name=ASSET_COUNTER, value=1))
-        number = 1
-    return asset_tag(number)
+    return asset_tag(take_number(session, ASSET_COUNTER))
 
 
 def receive_device(

@@ -4,36 +4,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from inventory.accounts import User
 from inventory.codes import LOCATION_DIGITS, location_code, normalize
+from inventory.counters import take_number
 from inventory.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from inventory.events import record_event
 from inventory.lifecycle import LEFT_STAGES
-from inventory.models import LOCATION_KINDS, Counter, Device, Location
+from inventory.models import LOCATION_KINDS, Device, Location
 
 LOCATION_COUNTER = "location_code"
 MAX_NAME = 100
 MAX_NUMBER = 10**LOCATION_DIGITS - 1
 
-_COUNTERS = Counter.__table__
-_TAKE_NUMBER = (
-    update(_COUNTERS)
-    .where(_COUNTERS.c.name == LOCATION_COUNTER)
-    .values(value=_COUNTERS.c.value + 1)
-    .returning(_COUNTERS.c.value)
-)
-
 
 def next_location_code(session: Session) -> str:
     """Take the next location number, shared safely by every process."""
-    number = session.scalar(_TAKE_NUMBER)
-    if number is None:
-        session.execute(insert(_COUNTERS).values(name=LOCATION_COUNTER, value=1))
-        number = 1
+    number = take_number(session, LOCATION_COUNTER)
     if number > MAX_NUMBER:
         raise InvalidInput(
             "The workshop has used every location code (%(limit)s).", limit=MAX_NUMBER
