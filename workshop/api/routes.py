@@ -103,10 +103,8 @@ def receive() -> Any:
         raise InvalidInput(error.template, **error.details) from None
     commit()
     body = {**device_json(result.device), "new_cycle": result.new_cycle}
-    response = jsonify(body)
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.device", asset_tag=result.device.asset_tag)
-    return response
+    location = url_for("api.device", asset_tag=result.device.asset_tag)
+    return jsonify(body), 201, {"Location": location}
 
 
 @bp.get("/devices")
@@ -238,9 +236,7 @@ def sell() -> Any:
         raise sales.not_ready(refused)
     sales.complete_order(session, order, entered_by=user)
     commit()
-    response = jsonify(order_json(order))
-    response.status_code = 201
-    return response
+    return jsonify(order_json(order)), 201
 
 
 @bp.post("/devices/<asset_tag>/grade")
@@ -316,9 +312,7 @@ def open_lot() -> Any:
         entered_by=api_user(),
     )
     commit()
-    response = jsonify(lot_json(lot))
-    response.status_code = 201
-    return response
+    return jsonify(lot_json(lot)), 201
 
 
 @bp.post("/devices/<asset_tag>/location")
@@ -361,9 +355,7 @@ def new_location() -> Any:
     values = parse_body(LOCATION)
     location = create_location(db(), values["name"], values["kind"], entered_by=api_user())
     commit()
-    response = jsonify(location_json(location, 0))
-    response.status_code = 201
-    return response
+    return jsonify(location_json(location, 0)), 201
 
 
 @bp.post("/devices/<asset_tag>/assignment")
@@ -381,9 +373,7 @@ def assign(asset_tag: str) -> Any:
     before = assignments.active_assignment(session, found)
     assignment = assignments.assign(session, found, technician, by=api_user())
     commit()
-    response = jsonify(assignment_json(assignment))
-    response.status_code = 200 if assignment is before else 201
-    return response
+    return jsonify(assignment_json(assignment)), 200 if assignment is before else 201
 
 
 @bp.delete("/devices/<asset_tag>/assignment")
