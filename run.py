@@ -24,6 +24,7 @@ from typing import Any
 
 DEFAULT_PORT = 8000
 DEFAULT_THREADS = 8
+MAX_DEFAULT_PROCESSES = 4
 EXIT_CANNOT_LISTEN = 3
 EXIT_DATABASE = 4
 
@@ -38,14 +39,32 @@ def _port(text: str) -> int:
     return port
 
 
-def _threads(text: str) -> int:
+def _count(text: str, what: str, most: int) -> int:
     try:
-        threads = int(text)
+        count = int(text)
     except ValueError:
-        threads = 0
-    if not 1 <= threads <= 256:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of threads (1 to 256)")
-    return threads
+        count = 0
+    if not 1 <= count <= most:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of {what} (1 to {most})")
+    return count
+
+
+def _threads(text: str) -> int:
+    return _count(text, "threads", 256)
+
+
+def default_processes() -> int:
+    """One worker per CPU, within reason; one where processes cannot be forked."""
+    if not hasattr(os, "fork"):
+        return 1
+    return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_PROCESSES))
+
+
+def _processes(text: str) -> int:
+    processes = _count(text, "processes", 64)
+    if processes > 1 and not hasattr(os, "fork"):
+        raise argparse.ArgumentTypeError("this system cannot fork: use --processes 1")
+    return processes
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -68,7 +87,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--threads",
         type=_threads,
         default=DEFAULT_THREADS,
-        help=f"requests served at once (default {DEFAULT_THREADS})",
+        help=f"requests each worker process serves at once (default {DEFAULT_THREADS})",
+    )
+    parser.add_argument(
+        "--processes",
+        type=_processes,
+        default=default_processes(),
+        help="worker processes serving at once (default: one per CPU, at most "
+        f"{MAX_DEFAULT_PROCESSES}; always 1 where the system cannot fork)",
     )
     parser.add_argument(
         "--demo",
@@ -89,18 +115,24 @@ def say(message: str = "", *, err: bool = False) -> None:
     print(message, file=sys.stderr if err else sys.stdout, flush=True)
 
 
-def listen(app: Any, args: argparse.Namespace) -> Any:
+def listen(args: argparse.Namespace) -> socket.socket:
     """Bind the address before anything slow, so a busy port is reported at once."""
-    from waitress.server import create_server
-
+    where = f"{args.host}:{args.port}"
     try:
-        return create_server(app, host=args.host, port=args.port, threads=args.threads)
-    except ValueError:
-        # Waitress's word for a host name that does not resolve.
-        say(f"Cannot listen on {args.host}:{args.port}: unknown address. Check --host.", err=True)
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            args.host, args.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        listener = socket.socket(family, kind, proto)
+    except socket.gaierror:
+        say(f"Cannot listen on {where}: unknown address. Check --host.", err=True)
         sys.exit(EXIT_CANNOT_LISTEN)
+    try:
+        # As waitress does: a restart does not wait for old connections to time out.
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+        listener.listen(1024)
     except OSError as error:
-        where = f"{args.host}:{args.port}"
+        listener.close()
         if error.errno == errno.EADDRINUSE:
             reason = (
                 f"Port {args.port} is already in use on {args.host}: another program "
@@ -116,6 +148,7 @@ def listen(app: Any, args: argparse.Namespace) -> Any:
             reason = f"Cannot listen on {where}: {error.strerror or error}. Check --host."
         say(reason, err=True)
         sys.exit(EXIT_CANNOT_LISTEN)
+    return listener
 
 
 def migrate(app: Any) -> None:
@@ -165,6 +198,41 @@ def _stop(_signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+def serve(app: Any, listener: socket.socket, threads: int) -> None:
+    """Serve requests on the listening socket until Ctrl+C or SIGTERM."""
+    from waitress.server import create_server
+
+    server = create_server(app, sockets=[listener], threads=threads)
+    try:
+        # Waitress returns from run() on Ctrl+C (and on SIGTERM, turned into one).
+        server.run()
+    finally:
+        server.close()
+
+
+def supervise(app: Any, listener: socket.socket, args: argparse.Namespace) -> int:
+    """Fork the worker processes, replace any that dies, stop them all on Ctrl+C or SIGTERM."""
+    from workshop.workers import Workers
+
+    def work() -> None:
+        serve(app, listener, args.threads)
+        app.extensions["workshop.engine"].dispose()
+
+    workers = Workers(work, args.processes)
+    # Connections made before the fork (migrations, demo) must not be shared by the workers.
+    app.extensions["workshop.engine"].dispose()
+    try:
+        workers.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        workers.stop()
+    if workers.failed:
+        say(workers.failed, err=True)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
@@ -172,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     from workshop import create_app
 
     app = create_app()
-    server = listen(app, args)
+    listener = listen(args)
+    status = 0
     try:
         migrate(app)
         if args.demo:
@@ -182,18 +251,21 @@ def main(argv: list[str] | None = None) -> int:
         say(f"Workshop is running at {address(args.host, args.port)} - press Ctrl+C to stop.")
         signal.signal(signal.SIGTERM, _stop)
         # What start-up loaded lives as long as the process: keep it out of the
-        # collector's way, so full collections do not stall requests for it.
+        # collector's way, so full collections do not stall requests for it
+        # (and the workers share those pages with the parent instead of copying them).
         gc.collect()
         gc.freeze()
-        # Waitress returns from run() on Ctrl+C (and on SIGTERM, turned into one).
-        server.run()
+        if args.processes > 1:
+            status = supervise(app, listener, args)
+        else:
+            serve(app, listener, args.threads)
     except KeyboardInterrupt:
         pass
     finally:
-        server.close()
+        listener.close()
         app.extensions["workshop.engine"].dispose()
     say("Workshop stopped.")
-    return 0
+    return status
 
 
 if __name__ == "__main__":

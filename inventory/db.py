@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sqlite3
 import threading
@@ -77,22 +78,31 @@ class _SQLiteConnection(sqlite3.Connection):
     SQLite's busy handler makes a waiting writer poll with sleeps that grow to
     100 ms, so under load an unlucky writer keeps losing the race and waits for
     seconds. Writers of one process instead wait on a lock and go as soon as it
-    is free. SQLite's own lock still guards the file: this only orders the
-    waiting, and writers of other processes still wait in the busy handler.
+    is free, then the worker processes of one server take turns the same way
+    (`share_write_turns`). SQLite's own lock still guards the file: this only
+    orders the waiting, and any other process (a CLI command) still waits in the
+    busy handler.
     """
 
     writer: _Turns | None = None
     holds_writer = False
+    holds_across = False
 
     def take_writer(self, timeout: float) -> bool:
-        """Wait for this process's write turn; False if it did not come in time."""
-        if self.writer is not None:
-            self.holds_writer = self.writer.acquire(timeout=timeout)
-            return self.holds_writer
-        return True
+        """Wait for this process's write turn, then the server's; False if it did not come."""
+        if self.writer is None:
+            return True
+        self.holds_writer = self.writer.acquire(timeout=timeout)
+        if self.holds_writer and _ACROSS_PROCESSES is not None:
+            self.holds_across = _ACROSS_PROCESSES.acquire()
+        return self.holds_writer
 
     def give_back_writer(self) -> None:
         """End this connection's write turn, if it has one."""
+        if self.holds_across:
+            self.holds_across = False
+            assert _ACROSS_PROCESSES is not None
+            _ACROSS_PROCESSES.release()
         if self.holds_writer:
             self.holds_writer = False
             assert self.writer is not None
@@ -117,6 +127,52 @@ class _SQLiteConnection(sqlite3.Connection):
             super().close()
         finally:
             self.give_back_writer()
+
+
+class ProcessTurns:
+    """The write turn shared by the worker processes of one server, made before they fork.
+
+    A process that waits here sleeps in the kernel and wakes as soon as the
+    turn is free, where SQLite's busy handler would poll it with growing sleeps.
+    """
+
+    # Waiting longer than this means the turn was lost (a worker killed while
+    # holding it): the writer then goes on under SQLite's own lock alone,
+    # which is what keeps the file consistent in any case.
+    PATIENCE_S = 2.0
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("fork")
+        self._lock = context.Lock()
+        self._owner = context.Value("q", 0, lock=False)
+
+    def acquire(self) -> bool:
+        """Wait for the turn among processes; False if it did not come in time."""
+        if not self._lock.acquire(timeout=self.PATIENCE_S):
+            return False
+        self._owner.value = os.getpid()
+        return True
+
+    def release(self) -> None:
+        """Hand the turn to the next process."""
+        self._owner.value = 0
+        self._lock.release()
+
+    def free_after(self, pid: int) -> None:
+        """Give back the turn a dead worker held, so the others need not wait it out."""
+        if self._owner.value == pid:
+            self.release()
+
+
+_ACROSS_PROCESSES: ProcessTurns | None = None
+
+
+def share_write_turns() -> ProcessTurns:
+    """Make the writers of processes forked from now on take turns with each other."""
+    global _ACROSS_PROCESSES
+    if _ACROSS_PROCESSES is None:
+        _ACROSS_PROCESSES = ProcessTurns()
+    return _ACROSS_PROCESSES
 
 
 _WRITERS: dict[str, _Turns] = {}

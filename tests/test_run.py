@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -210,3 +210,92 @@ def test_the_demo_fills_an_empty_workshop_once_and_prints_passwords_that_work(
     with make_sessionmaker(engine)() as session:
         assert len(session.scalars(select(Device.id)).all()) == 300
     engine.dispose()
+
+
+def workers_of(pid: int) -> set[int]:
+    """The live child processes of a process, from /proc."""
+    children = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            # fields[0] is the state (Z: exited, not yet collected), fields[1] the parent.
+            if int(fields[1]) == pid and fields[0] != "Z":
+                children.add(int(entry.name))
+    return children
+
+
+def alive(pid: int) -> bool:
+    """True while a process runs (an exited one nobody has collected yet counts as gone)."""
+    try:
+        return (Path(f"/proc/{pid}") / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail("the condition never came true")
+        time.sleep(0.05)
+
+
+def serving(processes: int, instance: Path, servers: list[Server]) -> tuple[Server, int]:
+    """A run.py with this many worker processes, answering; (server, port)."""
+    port = free_port()
+    server = Server("--port", str(port), "--processes", str(processes), env=clean_env(instance))
+    servers.append(server)
+    assert server.get(port).status == 302
+    if processes > 1:
+        wait_for(lambda: len(workers_of(server.process.pid)) == processes)
+    return server, port
+
+
+def test_worker_processes_serve_and_one_killed_is_replaced(tmp_path: Path, servers: list[Server]):
+    server, port = serving(2, tmp_path / "i", servers)
+    first = workers_of(server.process.pid)
+
+    killed = min(first)
+    os.kill(killed, signal.SIGKILL)
+    wait_for(lambda: len(workers_of(server.process.pid) - {killed}) == 2)
+
+    for _ in range(10):
+        assert server.get(port).status == 302
+    status, out, err = server.stop()
+    assert status == 0, err
+    assert "starting another" in err
+    assert "Workshop stopped." in out
+    assert not any(alive(pid) for pid in first)
+
+
+def test_one_process_serves_alone(tmp_path: Path, servers: list[Server]):
+    server, _port = serving(1, tmp_path / "i", servers)
+    assert workers_of(server.process.pid) == set()
+    assert server.stop()[0] == 0
+
+
+def test_workers_stop_when_the_server_is_killed_outright(tmp_path: Path, servers: list[Server]):
+    server, _port = serving(2, tmp_path / "i", servers)
+    orphans = workers_of(server.process.pid)
+
+    server.process.kill()
+    server.process.communicate()
+
+    # Nobody would stop them otherwise, and they would keep the port.
+    wait_for(lambda: not any(alive(pid) for pid in orphans), seconds=10)
+
+
+def test_a_number_of_processes_that_is_not_a_number_is_refused(tmp_path: Path):
+    done = subprocess.run(
+        [sys.executable, "run.py", "--processes", "many"],
+        cwd=ROOT,
+        env=clean_env(tmp_path / "instance"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "is not a number of processes" in done.stderr

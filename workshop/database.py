@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy.orm import Session, sessionmaker
 
 from inventory.db import begin_write, make_engine, make_sessionmaker
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+T = TypeVar("T")
 
 
 def init_app(app: Flask) -> None:
@@ -23,14 +28,34 @@ def sessions() -> sessionmaker[Session]:
     return current_app.extensions["workshop.sessions"]
 
 
+def _session() -> Session:
+    if "db_session" not in g:
+        g.db_session = sessions()()
+    return g.db_session
+
+
+def _writes() -> bool:
+    return has_request_context() and request.method in WRITE_METHODS
+
+
 def db() -> Session:
     """The session of the current request, begun as a writer for POST and friends."""
-    if "db_session" not in g:
-        session = sessions()()
-        if has_request_context() and request.method in WRITE_METHODS:
-            begin_write(session)
-        g.db_session = session
-    return g.db_session
+    session = _session()
+    if _writes():
+        begin_write(session)
+    return session
+
+
+def before_writing(look_up: Callable[[Session], T]) -> T:
+    """Run a look-up that comes before a request's writes (who is asking) outside its write turn."""
+    session = _session()
+    if not _writes() or session.in_transaction() or session.get_bind().dialect.name != "sqlite":
+        return look_up(db())
+    # On SQLite the write turn is the whole database's: ending this read first
+    # keeps the turn for the work itself, while other terminals wait for it.
+    found = look_up(session)
+    session.commit()
+    return found
 
 
 def _close_session(_exc: BaseException | None) -> None:

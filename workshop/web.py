@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from inventory.accounts import User
 from workshop import accounts
-from workshop.database import db
+from workshop.database import before_writing
 from workshop.display import label_for
 from workshop.roles import can
 
@@ -40,7 +40,9 @@ def select_locale() -> str:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    user = db().get(User, int(user_id)) if user_id.isdigit() else None
+    if not user_id.isdigit():
+        return None
+    user = before_writing(lambda session: session.get(User, int(user_id)))
     return user if user is not None and user.active else None
 
 
@@ -93,7 +95,7 @@ def _first_administrator() -> Any:
         return None
     if request.path.startswith("/api/") or request.endpoint in OPEN_ENDPOINTS:
         return None
-    if accounts.has_users(db()):
+    if before_writing(accounts.has_users):
         # Once true it stays true, so every process may remember it.
         current_app.extensions["workshop.has_users"] = True
         return None

@@ -12,7 +12,7 @@ from inventory.accounts import User
 from inventory.errors import N_
 from workshop.accounts import user_for_token
 from workshop.api.errors import Forbidden, Unauthorized
-from workshop.database import db
+from workshop.database import before_writing
 from workshop.roles import PERMISSIONS, can
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -35,7 +35,7 @@ def token_user() -> User:
     token = bearer_token()
     if token is None:
         raise Unauthorized(N_("Send an API token as 'Authorization: Bearer <token>'."))
-    user = user_for_token(db(), token)
+    user = before_writing(lambda session: user_for_token(session, token))
     if user is None:
         raise Unauthorized(N_("This API token is unknown, revoked, or its user is inactive."))
     return user
