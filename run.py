@@ -184,7 +184,11 @@ def fill_demo(app: Any) -> None:
     )
     say("Demo accounts (these passwords are printed here: use this database only to try things):")
     for account in made.accounts:
-        say(f"  {account.username:<10} {account.role:<11} {account.password:<16} {account.name}")
+        badge = f"badge {account.badge} PIN {account.pin}" if account.badge else ""
+        say(
+            f"  {account.username:<10} {account.role:<11} {account.password:<16} "
+            f"{badge:<23} {account.name}"
+        )
 
 
 def address(host: str, port: int) -> str:

@@ -22,15 +22,13 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, insert, select, text, update  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from benchmarks.serving import cpu_seconds, refuse_unless_bench, running_server  # noqa: E402
 from inventory.accounts import User  # noqa: E402
 from inventory.codes import asset_tag  # noqa: E402
 from inventory.db import WRITE, make_engine, make_sessionmaker  # noqa: E402
@@ -50,7 +49,6 @@ from workshop import accounts  # noqa: E402
 from workshop.migrate import upgrade  # noqa: E402
 
 LOT = "BENCH-LOT"
-SERVER_START_TIMEOUT_S = 60
 REQUEST_TIMEOUT_S = 60
 
 
@@ -79,11 +77,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.intakes < 1 or args.clients < 1:
         parser.error("--intakes and --clients must be at least 1")
-    if args.database_url and "bench" not in (make_url(args.database_url).database or ""):
-        parser.error(
-            "the benchmark wipes its database: use one whose name contains 'bench', "
-            "e.g. CREATE DATABASE workshop_bench"
-        )
+    refuse_unless_bench(parser, args.database_url, "workshop_bench")
     return args
 
 
@@ -158,72 +152,6 @@ def check_intakes(url: str, serials: list[str]) -> list[str]:
 
 
 # -- the server --------------------------------------------------------------------------------
-
-
-def _stat(pid: int | str) -> list[str]:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return []
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of a server and its worker processes so far; 0 without /proc."""
-    total = 0
-    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
-        if not entry.name.isdigit():
-            continue
-        fields = _stat(entry.name)
-        # fields[1] is the parent's pid: the server itself, or one of its workers.
-        if fields and (int(entry.name) == pid or int(fields[1]) == pid):
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def running_server(
-    url: str, instance: Path, threads: int, processes: int
-) -> Iterator[tuple[int, int]]:
-    """Start `python run.py` on the database and wait until it serves; (port, pid)."""
-    port = free_port()
-    command = [sys.executable, str(ROOT / "run.py"), "--port", str(port)]
-    if threads:
-        command += ["--threads", str(threads)]
-    if processes:
-        command += ["--processes", str(processes)]
-    environment = {
-        **os.environ,
-        "WORKSHOP_DATABASE_URL": url,
-        "WORKSHOP_INSTANCE_PATH": str(instance),
-        "WORKSHOP_SECRET_KEY": "benchmark",
-    }
-    log_path = instance / "server.log"
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=environment
-        )
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while b"is running" not in log_path.read_bytes():
-            if server.poll() is not None:
-                raise SystemExit(f"the server stopped at start:\n{log_path.read_text()}")
-            if time.monotonic() > deadline:
-                raise SystemExit(f"the server did not start in time:\n{log_path.read_text()}")
-            time.sleep(0.05)
-        yield port, server.pid
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 # -- the load ----------------------------------------------------------------------------------
@@ -407,7 +335,9 @@ def main(argv: list[str] | None = None) -> int:
         instance = Path(folder)
         url = fresh_database(args.database_url, instance, "server")
         token = prepare_warehouse(url)
-        server = running_server(url, instance, args.server_threads, args.server_processes)
+        server = running_server(
+            url, instance, threads=args.server_threads, processes=args.server_processes
+        )
         with server as (port, pid):
             cpu_before = cpu_seconds(pid)
             latencies, wall, errors = post_intakes(port, token, serials, args.clients)

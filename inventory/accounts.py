@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inventory.db import Base
@@ -21,6 +21,8 @@ class User(Base):
     """A person who logs in, with one role."""
 
     __tablename__ = "users"
+    # An index rather than a constraint: SQLite adds it to the existing table in place.
+    __table_args__ = (Index("ux_users_badge_code", "badge_code", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -30,6 +32,12 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     language: Mapped[str | None] = mapped_column(String(8), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The staff badge scanned at workbench terminals, and the PIN typed after it.
+    badge_code: Mapped[str | None] = mapped_column(String(16), default=None)
+    pin_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    # Wrong PINs in a row, and until when the badge is refused after too many.
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    badge_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
@@ -48,6 +56,11 @@ class User(Base):
 
     def get_id(self) -> str:
         return str(self.id)
+
+    @property
+    def has_pin(self) -> bool:
+        """True once an administrator has set a PIN for the badge."""
+        return self.pin_hash is not None
 
     @property
     def display_name(self) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from inventory.accounts import User
@@ -112,10 +112,31 @@ def stuck_devices(
     """Devices still in the workshop that entered their stage more than `after_days` ago."""
     now = now or utcnow()
     cutoff = now - timedelta(days=after_days)
-    condition = [Device.stage.in_(WAITING_STAGES), Device.stage_entered_at < cutoff]
+    long_ago = [Device.stage_entered_at < cutoff]
     if lot:
-        condition.append(_in_lot(lot))
-    total = session.scalar(select(func.count()).select_from(Device).where(*condition)) or 0
+        long_ago.append(_in_lot(lot))
+    total = (
+        session.scalar(
+            select(func.count())
+            .select_from(Device)
+            .where(Device.stage.in_(WAITING_STAGES), *long_ago)
+        )
+        or 0
+    )
+    # The oldest of each stage read in date order from the (stage, date) index,
+    # then the oldest of those: not every stuck device read and sorted.
+    oldest = union_all(
+        *(
+            select(
+                select(Device.id, Device.stage_entered_at)
+                .where(Device.stage == stage, *long_ago)
+                .order_by(Device.stage_entered_at, Device.id)
+                .limit(limit)
+                .subquery()
+            )
+            for stage in WAITING_STAGES
+        )
+    ).subquery()
     rows = session.execute(
         select(
             Device.asset_tag,
@@ -125,7 +146,7 @@ def stuck_devices(
             Device.stage,
             Device.stage_entered_at,
         )
-        .where(*condition)
+        .join(oldest, oldest.c.id == Device.id)
         .order_by(Device.stage_entered_at, Device.id)
         .limit(limit)
     )

@@ -12,6 +12,10 @@ ASSET_PATTERN = re.compile(rf"^{ASSET_PREFIX}[0-9]{{{ASSET_DIGITS}}}[0-9A-Z]$")
 LOCATION_PREFIX = "L"
 LOCATION_DIGITS = 5
 LOCATION_PATTERN = re.compile(rf"^{LOCATION_PREFIX}[0-9]{{{LOCATION_DIGITS}}}[0-9A-Z]$")
+# Staff badges: the same length as a location code, told apart by the prefix.
+BADGE_PREFIX = "S"
+BADGE_DIGITS = 5
+BADGE_PATTERN = re.compile(rf"^{BADGE_PREFIX}[0-9]{{{BADGE_DIGITS}}}[0-9A-Z]$")
 
 
 def check_character(payload: str) -> str:
@@ -51,6 +55,17 @@ def location_code(number: int) -> str:
 def looks_like_location_code(code: str) -> bool:
     """True when the code has a location code's shape, whatever its check character."""
     return bool(LOCATION_PATTERN.match(code))
+
+
+def badge_code(number: int) -> str:
+    """The code of a staff badge for a sequence number, e.g. 7 -> S00007 plus its check character."""
+    body = f"{BADGE_PREFIX}{number:0{BADGE_DIGITS}d}"
+    return body + check_character(body)
+
+
+def looks_like_badge_code(code: str) -> bool:
+    """True when the code has a staff badge's shape, whatever its check character."""
+    return bool(BADGE_PATTERN.match(code))
 
 
 def normalize(code: str) -> str:

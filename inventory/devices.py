@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import CompoundSelect, bindparam, func, or_, select, tuple_, union
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from inventory.codes import normalize
 from inventory.errors import InvalidInput, NotFound
@@ -39,6 +39,59 @@ _BY_IDENTIFIER = (
 def find_by_identifier(session: Session, value: str, kind: str = "serial") -> Device | None:
     """The device carrying this identifier, if any."""
     return session.scalar(_BY_IDENTIFIER, {"kind": kind, "value": value})
+
+
+def _distinct_models() -> CompoundSelect:
+    """Every (make, model) pair once, by hopping along their index: a few reads per pair."""
+    first = select(Device.make, Device.model).order_by(Device.make, Device.model).limit(1)
+    models = select(first.subquery()).cte("models", recursive=True)
+    later = aliased(Device)
+
+    def following(column, *where):  # noqa: ANN001, ANN202 (SQL expressions)
+        return (
+            select(column).where(*where).order_by(later.make, later.model).limit(1)
+        ).scalar_subquery()
+
+    # The next model of the same make, else the first model of the next make.
+    same_make = (later.make == models.c.make, later.model > models.c.model)
+    next_make = (later.make > models.c.make,)
+    return models.union_all(
+        select(
+            func.coalesce(following(later.make, *same_make), following(later.make, *next_make)),
+            func.coalesce(following(later.model, *same_make), following(later.model, *next_make)),
+        ).where(models.c.make.is_not(None))
+    )
+
+
+# A workshop has a million devices but a few hundred models: a make or model
+# search looks through the models, then fetches their devices by index,
+# instead of reading every device's make and model.
+_MODELS = _distinct_models()
+_MODELS_CONTAINING = select(_MODELS.c.make, _MODELS.c.model).where(
+    _MODELS.c.make.is_not(None),
+    or_(
+        func.lower(_MODELS.c.make).like(bindparam("pattern")),
+        func.lower(_MODELS.c.model).like(bindparam("pattern")),
+    ),
+)
+
+
+def _matching(session: Session, text: str) -> CompoundSelect:
+    """Ids of the devices with this tag, a serial starting so, or a make or model containing it."""
+    code = normalize(text)
+    branches = [
+        select(Device.id).where(Device.asset_tag == code),
+        select(Identifier.device_id).where(
+            Identifier.value >= code, Identifier.value < code + "\uffff"
+        ),
+    ]
+    models = session.execute(_MODELS_CONTAINING, {"pattern": f"%{text.lower()}%"}).all()
+    if models:
+        branches.append(
+            select(Device.id).where(tuple_(Device.make, Device.model).in_(list(map(tuple, models))))
+        )
+    # Each branch reads its own index; OR-ed in one WHERE they would read every device.
+    return union(*branches)
 
 
 @dataclass(frozen=True)
@@ -92,21 +145,7 @@ def find_devices(
         query = query.join(Lot).where(Lot.code == lot)
     text = q.strip()
     if text:
-        code = normalize(text)
-        pattern = f"%{text.lower()}%"
-        serial_match = (
-            select(Identifier.device_id)
-            .where(Identifier.value >= code, Identifier.value < code + "\uffff")
-            .scalar_subquery()
-        )
-        query = query.where(
-            or_(
-                Device.asset_tag == code,
-                Device.id.in_(serial_match),
-                func.lower(Device.make).like(pattern),
-                func.lower(Device.model).like(pattern),
-            )
-        )
+        query = query.where(Device.id.in_(_matching(session, text)))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = session.scalars(
         query.options(

@@ -76,3 +76,8 @@ def unmet_gates(session: Session, device: Device, stage: str) -> list[str]:
     """What `device` still lacks to enter `stage` (empty when nothing is missing)."""
     missing = (gate.missing(session, device) for gate in GATES.get(stage, ()))
     return [item for item in missing if item]
+
+
+# Parts whose gates must hold wherever a device moves (web, API, CLI, bench
+# agents), so they are loaded with the lifecycle itself, not by whoever uses them.
+import inventory.checks  # noqa: E402,F401  (registers the manual checks' gates)

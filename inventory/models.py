@@ -65,6 +65,8 @@ class Device(Base):
         CheckConstraint("weight_kg IS NULL OR weight_kg >= 0", name="weight_not_negative"),
         CheckConstraint("grade IS NULL OR grade IN ('A', 'B', 'C')", name="grade_known"),
         Index("ix_devices_stage_category", "stage", "category"),
+        # The board's stuck devices: waiting in a stage since before a date.
+        Index("ix_devices_stage_stage_entered_at", "stage", "stage_entered_at"),
         Index("ix_devices_make_model", "make", "model"),
     )
 
@@ -300,3 +302,124 @@ class Assignment(Base):
     device: Mapped[Device] = relationship()
     technician: Mapped[User] = relationship(foreign_keys=[technician_id])
     assigned_by: Mapped[User | None] = relationship(foreign_keys=[assigned_by_id])
+
+
+# -- manual checks (checklists per category and their answers) ----------------------------------
+
+CHECK_RESULTS = ("pass", "fail", "na")
+
+
+class CheckItem(Base):
+    """One manual check of a category's checklist (a laptop's webcam, a printer's paper feed)."""
+
+    __tablename__ = "check_items"
+    __table_args__ = (
+        UniqueConstraint("category", "code"),
+        Index("ix_check_items_category_position", "category", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(String(20))
+    # Stable: answers and events name the item by this code, whatever its labels become.
+    code: Mapped[str] = mapped_column(String(40))
+    label_en: Mapped[str] = mapped_column(String(200))
+    label_fr: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # A retired item is no longer asked, but its old answers keep their meaning.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def label(self, language: str | None) -> str:
+        """The label in the reader's language, English when there is no French one."""
+        return self.label_fr if language == "fr" and self.label_fr else self.label_en
+
+    def __repr__(self) -> str:
+        return f"<CheckItem {self.category}.{self.code}>"
+
+
+class CheckAnswer(Base):
+    """The latest answer to one check of a device in one cycle; the `checks` events hold them all."""
+
+    __tablename__ = "check_answers"
+    __table_args__ = (
+        UniqueConstraint("device_id", "cycle", "item_id"),
+        CheckConstraint("result IN ('pass', 'fail', 'na')", name="result_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    cycle: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int] = mapped_column(ForeignKey("check_items.id"), index=True)
+    result: Mapped[str] = mapped_column(String(4))
+    note: Mapped[str] = mapped_column(Text, default="")
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+
+    item: Mapped[CheckItem] = relationship()
+    answered_by: Mapped[User | None] = relationship()
+
+
+# -- grading (coded cosmetic defects) ------------------------------------------------------------
+
+
+class Grading(Base):
+    """How a device looks in one cycle: the defects found, the grade they give, any override.
+
+    The catalogue of defect codes and the rule live in inventory/grading.py.
+    """
+
+    __tablename__ = "gradings"
+    __table_args__ = (
+        UniqueConstraint("device_id", "cycle"),
+        CheckConstraint("computed_grade IN ('A', 'B', 'C')", name="computed_grade_known"),
+        CheckConstraint(
+            "override_grade IS NULL OR override_grade IN ('A', 'B', 'C')",
+            name="override_grade_known",
+        ),
+        # An override always says why.
+        CheckConstraint(
+            "override_grade IS NULL OR override_reason IS NOT NULL", name="override_has_reason"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    cycle: Mapped[int] = mapped_column(Integer)
+    computed_grade: Mapped[str] = mapped_column(String(1))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    override_grade: Mapped[str | None] = mapped_column(String(1), default=None)
+    override_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    overridden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    overridden_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    device: Mapped[Device] = relationship()
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    overridden_by: Mapped[User | None] = relationship(foreign_keys=[overridden_by_id])
+    defects: Mapped[list[GradingDefect]] = relationship(
+        back_populates="grading", order_by="GradingDefect.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def codes(self) -> list[str]:
+        """The codes of the defects found, in the order they were recorded."""
+        return [defect.code for defect in self.defects]
+
+    @property
+    def overridden(self) -> bool:
+        """True while a manager's grade stands in place of the computed one."""
+        return self.override_grade is not None
+
+
+class GradingDefect(Base):
+    """One coded defect found on a device in one cycle."""
+
+    __tablename__ = "grading_defects"
+    __table_args__ = (UniqueConstraint("grading_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grading_id: Mapped[int] = mapped_column(ForeignKey("gradings.id"))
+    code: Mapped[str] = mapped_column(String(40))
+
+    grading: Mapped[Grading] = relationship(back_populates="defects")

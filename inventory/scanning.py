@@ -11,6 +11,7 @@ from inventory.accounts import User
 from inventory.codes import (
     has_valid_check,
     looks_like_asset_tag,
+    looks_like_badge_code,
     looks_like_location_code,
     normalize,
 )
@@ -23,7 +24,7 @@ MAX_CODE = 200
 
 @dataclass(frozen=True)
 class Resolution:
-    """What a code turned out to be: `device`, `location`, `unknown` or `invalid`.
+    """What a code turned out to be: `device`, `location`, `staff`, `unknown` or `invalid`.
 
     `template` is the untranslated message, filled from `code` (see errors.py).
     """
@@ -33,6 +34,8 @@ class Resolution:
     device: Device | None = None
     template: str = ""
     location: Location | None = None
+    # The holder of a staff badge (kind `staff`).
+    user: User | None = None
 
     @property
     def message(self) -> str:
@@ -70,6 +73,8 @@ def resolve_code(session: Session, raw: str) -> Resolution:
         )
     if looks_like_location_code(code):
         return _resolve_location(session, code)
+    if looks_like_badge_code(code):
+        return _resolve_badge(session, code)
     device = find_by_identifier(session, code)
     if device is not None:
         return Resolution("device", code, device)
@@ -97,6 +102,34 @@ def _resolve_location(session: Session, code: str) -> Resolution:
     )
 
 
+def _resolve_badge(session: Session, code: str) -> Resolution:
+    """A staff badge; a manufacturer serial of the same shape still finds its device."""
+    if has_valid_check(code):
+        holder = session.scalar(select(User).where(User.badge_code == code))
+        if holder is not None:
+            # The message serves the pages that wait for a device and get a badge.
+            return Resolution(
+                "staff",
+                code,
+                user=holder,
+                template=N_("%(code)s is a staff badge, not a device."),
+            )
+    by_serial = find_by_identifier(session, code)
+    if by_serial is not None:
+        return Resolution("device", code, by_serial)
+    if has_valid_check(code):
+        # Reissuing a badge makes the old code land here.
+        return Resolution("unknown", code, template=N_("No staff badge has the code %(code)s."))
+    return Resolution(
+        "invalid",
+        code,
+        template=N_(
+            "%(code)s looks like a staff badge but its check character is wrong: "
+            "the badge was misread. Scan it again."
+        ),
+    )
+
+
 def log_scan(
     session: Session,
     code: str,
@@ -120,14 +153,16 @@ def log_scan(
 
 def scan_outcome(resolution: Resolution) -> str:
     """The scan log's word for what a code turned out to be, away from the intake page."""
-    if resolution.kind in ("device", "location"):
+    if resolution.kind in ("device", "location", "staff"):
         return resolution.kind
     code = resolution.code
     if resolution.kind == "unknown":
         if looks_like_asset_tag(code) and has_valid_check(code):
             return "unknown_tag"
         return "unknown"
-    shaped = looks_like_asset_tag(code) or looks_like_location_code(code)
+    shaped = (
+        looks_like_asset_tag(code) or looks_like_location_code(code) or looks_like_badge_code(code)
+    )
     if shaped and len(code) <= MAX_CODE:
         return "misread"
     return "invalid"

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from inventory.accounts import User
@@ -29,12 +30,19 @@ def _clean_note(note: Any) -> str | None:
     return note.strip() or None
 
 
-def _save(session: Session, device: Device, changes: dict[str, Any]) -> None:
-    """Apply changes to the device row, refusing if another terminal changed it first."""
+def _save(
+    session: Session, device: Device, changes: dict[str, Any], *, always: bool = False
+) -> None:
+    """Apply changes to the device row, refusing if another terminal changed it first.
+
+    With `always`, the row is written (and its version bumped) even when nothing changes.
+    """
     try:
         with session.begin_nested():
             for name, value in changes.items():
                 setattr(device, name, value)
+                if always:
+                    flag_modified(device, name)
             session.flush()
     except StaleDataError:
         session.refresh(device)
@@ -116,9 +124,27 @@ def set_grade(
     entered_by: User | None,
     performed_by: User | None = None,
     note: Any = None,
+    reason: Any = None,
     occurred_at: datetime | None = None,
 ) -> Device:
-    """Set the cosmetic grade (A, B or C) of a device."""
+    """Set the cosmetic grade (A, B or C) by hand; over a grade from defects it is an override."""
+    # grading.py builds on write_grade below, so it is imported here rather than at the top.
+    from inventory.grading import grade_by_hand
+
+    return grade_by_hand(
+        session,
+        device,
+        grade,
+        entered_by=entered_by,
+        performed_by=performed_by,
+        note=note,
+        reason=reason,
+        occurred_at=occurred_at,
+    )
+
+
+def check_gradable(device: Device, grade: Any) -> None:
+    """Refuse a grade that is not A, B or C, or a device that has left the workshop."""
     if grade not in GRADES:
         raise InvalidInput(
             "Unknown grade %(value)r: use A, B or C.",
@@ -133,12 +159,30 @@ def set_grade(
             stage=device.stage,
             allowed=[],
         )
+
+
+def write_grade(
+    session: Session,
+    device: Device,
+    grade: Any,
+    *,
+    entered_by: User | None,
+    kind: str = "graded",
+    performed_by: User | None = None,
+    note: Any = None,
+    occurred_at: datetime | None = None,
+    **details: Any,
+) -> Device:
+    """Save the grade on the device and record the event `kind` that says where it came from."""
+    check_gradable(device, grade)
     note = _clean_note(note)
     previous = device.grade
-    _save(session, device, {"grade": grade})
+    # Even an unchanged grade bumps the device's version, so two terminals
+    # grading the same device at once cannot both win.
+    _save(session, device, {"grade": grade}, always=True)
     record_event(
         session,
-        "graded",
+        kind,
         device=device,
         entered_by=entered_by,
         performed_by=performed_by,
@@ -146,5 +190,6 @@ def set_grade(
         grade=grade,
         previous_grade=previous,
         note=note,
+        **details,
     )
     return device

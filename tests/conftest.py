@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from inventory.accounts import User
+from inventory.checks import DEFAULT_CHECKLISTS, answer_every_check, seed_default_checklists
 from inventory.db import Base, make_engine, make_sessionmaker
+from inventory.models import Device
+from inventory.stages import move_to_stage, set_grade
 from workshop import accounts, create_app
 from workshop.migrate import upgrade
 
@@ -61,6 +65,11 @@ def db_url(_template_database: str, tmp_path: Path) -> str:
             connection.execute(
                 text("INSERT INTO counters (name, value) VALUES ('location_code', 0)")
             )
+            connection.execute(text("INSERT INTO counters (name, value) VALUES ('staff_badge', 0)"))
+        # The migrations seed the default checklists; TRUNCATE emptied them with the rest.
+        with make_sessionmaker(engine)() as session:
+            seed_default_checklists(session)
+            session.commit()
         engine.dispose()
         return TEST_DATABASE_URL
     path = tmp_path / "workshop.db"
@@ -177,3 +186,48 @@ def bearer(
         return {"Authorization": f"Bearer {token}"}
 
     return headers_for
+
+
+def enter_ready(
+    session: Session,
+    device: Device,
+    *,
+    grade: str = "A",
+    entered_by: User | None = None,
+    occurred_at: datetime | None = None,
+) -> Device:
+    """Do what `ready` asks of a device in qc (a grade, every check passed), then move it there."""
+    set_grade(session, device, grade, entered_by=entered_by)
+    answer_every_check(session, device, entered_by=entered_by, occurred_at=occurred_at)
+    return move_to_stage(session, device, "ready", entered_by=entered_by, occurred_at=occurred_at)
+
+
+def check_codes(category: str = "laptop") -> list[str]:
+    """The codes of a category's default checklist, in order."""
+    return [code for code, _en, _fr in DEFAULT_CHECKLISTS[category]]
+
+
+def answer_checks_by_api(
+    client: FlaskClient,
+    headers: dict[str, str],
+    asset_tag: str,
+    result: str = "pass",
+    category: str = "laptop",
+) -> Any:
+    """Answer every check of a device through the API, as a technician's tablet would."""
+    body = {"results": dict.fromkeys(check_codes(category), result)}
+    response = client.post(f"/api/v1/devices/{asset_tag}/checks", json=body, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return response
+
+
+def answer_checks_on_page(
+    client: FlaskClient, asset_tag: str, result: str = "pass", category: str = "laptop"
+) -> Any:
+    """Answer every check of a device on its checklist page, as the logged-in client."""
+    page = f"/devices/{asset_tag}/checks"
+    form = {f"result-{code}": result for code in check_codes(category)}
+    form["csrf_token"] = csrf_token(client, page)
+    response = client.post(page, data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from inventory.codes import has_valid_check
 from inventory.models import Device, Event, Scan
+from tests.conftest import answer_checks_by_api, check_codes
 
 API = "/api/v1"
 LOT = "L-2024-031"
@@ -169,6 +170,7 @@ def test_a_laptop_moves_through_the_stages_and_its_history_says_who_did_what(
         assert response.status_code == 200, response.get_json()
         assert response.get_json()["stage"] == stage
     assert grade(client, technician, tag, "A", note="Tiny scratch on the lid").status_code == 200
+    answer_checks_by_api(client, technician, tag)
     response = move(client, technician, tag, "ready", note="Boxed, shelf R3")
     assert response.status_code == 200
     assert response.get_json()["allowed_moves"] == ["sold", "qc", "recycled"]
@@ -185,6 +187,7 @@ def test_a_laptop_moves_through_the_stages_and_its_history_says_who_did_what(
         "stage_change",
         "stage_change",
         "graded",
+        "checks",
         "stage_change",
     ]
     assert [event["id"] for event in events] == sorted(event["id"] for event in events)
@@ -193,7 +196,8 @@ def test_a_laptop_moves_through_the_stages_and_its_history_says_who_did_what(
     assert (events[1]["from_stage"], events[1]["to_stage"]) == ("received", "triage")
     assert events[5]["payload"]["grade"] == "A"
     assert events[5]["payload"]["note"] == "Tiny scratch on the lid"
-    assert events[6]["payload"]["note"] == "Boxed, shelf R3"
+    assert set(events[6]["payload"]["results"].values()) == {"pass"}
+    assert events[7]["payload"]["note"] == "Boxed, shelf R3"
     for event in events:
         assert aware(event["recorded_at"]) >= aware(event["occurred_at"])
     assert aware(device["stage_entered_at"]) >= aware(device["received_at"])
@@ -212,19 +216,23 @@ def test_an_illegal_move_names_the_allowed_ones_and_changes_nothing(client, ware
     assert len(device["events"]) == 1
 
 
-def test_the_ready_gate_asks_for_a_grade(client, warehouse, technician):
+def test_the_ready_gate_asks_for_a_grade_and_the_checks(client, warehouse, technician):
     tag = receive(client, warehouse, "PF1ABC42").get_json()["asset_tag"]
     for stage in ("triage", "erasure", "diagnostics", "qc"):
         move(client, technician, tag, stage)
+    unanswered = f"answers to the checks ({', '.join(check_codes('laptop'))})"
 
     response = move(client, technician, tag, "ready")
     assert response.status_code == 409
     error = error_of(response)
-    assert (error["code"], error["missing"]) == ("gate_unmet", ["grade"])
+    assert (error["code"], error["missing"]) == ("gate_unmet", ["grade", unanswered])
 
     graded = grade(client, technician, tag, "B")
     assert graded.status_code == 200
     assert graded.get_json()["grade"] == "B"
+    still = error_of(move(client, technician, tag, "ready"))
+    assert (still["code"], still["missing"]) == ("gate_unmet", [unanswered])
+    answer_checks_by_api(client, technician, tag)
     assert move(client, technician, tag, "ready").get_json()["stage"] == "ready"
 
 
@@ -247,6 +255,7 @@ def test_a_sold_laptop_that_comes_back_starts_a_new_cycle_on_its_record(
     for stage in ("triage", "erasure", "diagnostics", "qc"):
         move(client, technician, tag, stage)
     grade(client, technician, tag, "A")
+    answer_checks_by_api(client, technician, tag)
     move(client, technician, tag, "ready")
     refused = move(client, manager, tag, "sold")
     assert refused.status_code == 409

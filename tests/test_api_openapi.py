@@ -9,9 +9,12 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from sqlalchemy.exc import OperationalError
 
+from tests.conftest import check_codes
+
 API = "/api/v1"
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 LAPTOP = {"serial_number": "PF1ABC42", "category": "laptop", "make": "Lenovo", "model": "T480"}
+EVERY_CHECK_PASSED = {"results": dict.fromkeys(check_codes("laptop"), "pass")}
 
 
 @pytest.fixture
@@ -110,6 +113,7 @@ def test_request_bodies_name_their_required_fields_and_refuse_others(client, doc
         ("/devices/{asset_tag}/location", "post"): {"location": shelf},
         ("/locations", "post"): {"name": "Shelf B1", "kind": "shelf"},
         ("/devices/{asset_tag}/assignment", "post"): {"technician": "root"},
+        ("/devices/{asset_tag}/checks", "post"): {"results": {"screen": "pass"}},
     }
     schemas = document["components"]["schemas"]
     with_bodies = {
@@ -203,10 +207,13 @@ def test_real_answers_match_the_document_for_every_documented_status(
         call("POST", move, technician, json={"to": stage, "note": "ok"})
     call("POST", move, technician, json={"to": "ready"})
     call("POST", f"{API}/devices/{tag}/grade", technician, json={"grade": "A"})
+    call("POST", f"{API}/devices/{tag}/checks", technician, json=EVERY_CHECK_PASSED)
     call("POST", move, technician, json={"to": "ready", "from": "qc"})
     call("POST", f"{API}/devices/{tag}/transitions", technician, json={"to": "sold", "from": "qc"})
     call("POST", move, technician, json={"to": "recycled", "reason": "obsolete"})
     call("POST", f"{API}/devices/{tag}/grade", technician, json={"grade": "B"})
+    call("POST", f"{API}/devices/{tag}/checks", technician, json=EVERY_CHECK_PASSED)
+    call("POST", f"{API}/devices/A0000042X/checks", technician, json=EVERY_CHECK_PASSED)
     call("POST", f"{API}/devices/{tag}/assignment", admin, json={"technician": "theo"})
     call("GET", f"{API}/devices/{tag}", technician)
     call("POST", f"{API}/devices", warehouse, json=LAPTOP)
@@ -235,6 +242,7 @@ def test_real_answers_match_the_document_for_every_documented_status(
     for stage in ("triage", "erasure", "diagnostics", "qc"):
         call("POST", f"{API}/devices/{sold}/transitions", technician, json={"to": stage})
     call("POST", f"{API}/devices/{sold}/grade", technician, json={"grade": "B"})
+    call("POST", f"{API}/devices/{sold}/checks", technician, json=EVERY_CHECK_PASSED)
     call("POST", f"{API}/devices/{sold}/transitions", technician, json={"to": "ready"})
     sale = {
         "customer": "Mme Durand",
@@ -278,6 +286,7 @@ def test_real_answers_match_the_document_for_every_documented_status(
         f"{API}/devices/{other}/location": {"location": shelf},
         f"{API}/locations": {"name": "Bin 4", "kind": "bin"},
         hand_out: {"technician": "theo"},
+        f"{API}/devices/{tag}/checks": {"results": {"screen": "pass"}},
     }
     for url, body in writes.items():
         call("POST", url, json=body)

@@ -14,8 +14,8 @@ from inventory.devices import get_device
 from inventory.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from inventory.intake import receive_device
 from inventory.models import Assignment, Event
-from inventory.stages import move_to_stage, set_grade
-from tests.conftest import csrf_token, login
+from inventory.stages import move_to_stage
+from tests.conftest import answer_checks_by_api, csrf_token, enter_ready, login
 
 API = "/api/v1"
 
@@ -135,8 +135,7 @@ def test_a_device_that_has_left_cannot_be_assigned(session, staff):
     device = get_device(session, receive(session, marie, "PF1GONE"))
     for stage in ("triage", "erasure", "diagnostics", "qc"):
         move_to_stage(session, device, stage, entered_by=theo)
-    set_grade(session, device, "B", entered_by=theo)
-    move_to_stage(session, device, "ready", entered_by=theo)
+    enter_ready(session, device, grade="B", entered_by=theo)
     move_to_stage(session, device, "sold", entered_by=marie)
     with pytest.raises(IllegalTransition):
         assignments.assign(session, device, theo, by=marie)
@@ -235,7 +234,8 @@ def test_the_api_refuses_with_the_right_status_and_says_why(client, bearer):
 
     assert client.post(url, json={"technician": "theo"}).status_code == 401
     assert client.get(f"{API}/me/queue").status_code == 401
-    assert client.post(url, json={"technician": "theo"}, headers=theo).status_code == 403
+    # A technician may claim for themselves only (tests/test_api_claim.py), not hand out work.
+    assert client.post(url, json={"technician": "marie"}, headers=theo).status_code == 403
     assert client.get(f"{API}/me/queue", headers=hr).status_code == 403
     for name in ("helene", "nobody", ""):
         bad = client.post(url, json={"technician": name}, headers=manager)
@@ -249,6 +249,7 @@ def test_the_api_refuses_with_the_right_status_and_says_why(client, bearer):
     for stage in ("triage", "erasure", "diagnostics", "qc"):
         client.post(f"{API}/devices/{tag}/transitions", json={"to": stage}, headers=manager)
     client.post(f"{API}/devices/{tag}/grade", json={"grade": "A"}, headers=manager)
+    answer_checks_by_api(client, manager, tag)
     client.post(f"{API}/devices/{tag}/transitions", json={"to": "ready"}, headers=manager)
     sale = {"customer": "Boutique", "channel": "shop", "lines": [{"asset_tag": tag, "price": 150}]}
     assert client.post(f"{API}/sales", json=sale, headers=manager).status_code == 201
@@ -282,7 +283,8 @@ def test_a_technician_scans_a_free_laptop_into_the_queue_and_is_told_who_has_a_t
 
     opened = post(client, "/queue/", "/queue/scan", {"code": free.lower()})
     page = opened.get_data(as_text=True)
-    assert opened.request.path == f"/devices/{free}"
+    # The scan opens the device's work card, where the technician works it.
+    assert opened.request.path == f"/work/{free}"
     assert f"{free} is now in your queue." in page
     assert "Release" in page
     queue = client.get("/queue/").get_data(as_text=True)

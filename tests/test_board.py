@@ -15,9 +15,9 @@ from inventory.board import lot_summary, stage_counts, stuck_devices
 from inventory.intake import receive_device
 from inventory.lots import get_lot, open_lot
 from inventory.recycling import recycle
-from inventory.stages import move_to_stage, set_grade
+from inventory.stages import move_to_stage
 from inventory.types import utcnow
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, enter_ready
 
 MAIN_LINE = ("triage", "erasure", "diagnostics", "qc", "ready")
 
@@ -40,8 +40,9 @@ def walk(session, device, *, until, at=None):
     """Move a device along the main line up to `until`, all at the time `at`."""
     for stage in MAIN_LINE:
         if stage == "ready":
-            set_grade(session, device, "B", entered_by=None)
-        move_to_stage(session, device, stage, entered_by=None, occurred_at=at)
+            enter_ready(session, device, grade="B", occurred_at=at)
+        else:
+            move_to_stage(session, device, stage, entered_by=None, occurred_at=at)
         if stage == until:
             return device
     raise AssertionError(until)

@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from inventory.accounts import ApiToken, User
+from inventory.checks import answer_every_check
+from inventory.devices import get_device
 from inventory.models import Device, Event, Lot
 from tests.conftest import PASSWORD
 from workshop import accounts, create_app
@@ -285,8 +287,10 @@ def test_an_illegal_move_names_the_allowed_ones_and_changes_nothing(workshop, se
         assert session.scalar(select(Device.stage)) == "received"
 
 
-def test_a_device_is_graded_and_moved_through_the_line_from_the_terminal(workshop, make_user):
-    make_user("technician", "lea")
+def test_a_device_is_graded_and_moved_through_the_line_from_the_terminal(
+    workshop, make_user, sessions
+):
+    lea = make_user("technician", "lea")
     tag = workshop("intake", "PF1ABCDE", "--category", "laptop", "--make", "Lenovo",
                    "--model", "ThinkPad T480", "--weight-kg", "1.58").stdout.strip()  # fmt: skip
     for stage in ("triage", "erasure", "diagnostics", "qc"):
@@ -294,10 +298,17 @@ def test_a_device_is_graded_and_moved_through_the_line_from_the_terminal(worksho
 
     refused = workshop("device", "move", tag, "ready", "--as", "lea")
     graded = workshop("device", "grade", tag, "B", "--as", "lea")
+    unchecked = workshop("device", "move", tag, "ready", "--as", "lea")
+    # The checks are answered at the bench (work card or API), not from the terminal.
+    with sessions() as session:
+        answer_every_check(session, get_device(session, tag), entered_by=session.merge(lea))
+        session.commit()
     ready = workshop("device", "move", tag, "ready", "--as", "lea")
 
     assert refused.exit_code == 1
-    assert "grade" in refused.stderr
+    assert "missing grade, answers to the checks (screen, keyboard," in refused.stderr
+    assert unchecked.exit_code == 1
+    assert "missing answers to the checks (screen, keyboard," in unchecked.stderr
     assert (graded.exit_code, ready.exit_code) == (0, 0)
 
     shown = workshop("device", "show", tag)
@@ -309,7 +320,8 @@ def test_a_device_is_graded_and_moved_through_the_line_from_the_terminal(worksho
     assert "1.58 kg" in shown.stdout
     assert "PF1ABCDE" in shown.stdout
     assert "qc -> ready  by lea" in shown.stdout
-    assert shown.stdout.count("\n  20") == 7  # one history line per event
+    assert shown.stdout.count("\n  20") == 8  # one history line per event
+    assert "checks  by lea" in shown.stdout
 
 
 def test_device_show_json_is_what_the_api_returns(workshop, make_user, client):

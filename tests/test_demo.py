@@ -14,6 +14,7 @@ from inventory.accounts import ROLES, User
 from inventory.db import make_engine, make_sessionmaker
 from inventory.lifecycle import STAGES, TRANSITIONS
 from inventory.models import Device, Event
+from tests.conftest import check_codes
 from workshop import accounts, demo
 from workshop.migrate import upgrade
 
@@ -49,6 +50,7 @@ def test_the_demo_is_a_believable_workshop_whose_event_log_tells_its_story(sessi
 
     events = session.scalars(select(Event).where(Event.device_id.is_not(None))).all()
     by_device: dict[int, list[Event]] = {}
+    stories: list[list[str]] = []
     for event in events:
         by_device.setdefault(event.device_id, []).append(event)
     for device in devices:
@@ -56,16 +58,26 @@ def test_the_demo_is_a_believable_workshop_whose_event_log_tells_its_story(sessi
         history = sorted(by_device[device.id], key=lambda event: event.id)
         stage = None
         graded = False
+        answers: dict[str, str] = {}
         previous = history[0].occurred_at
         for event in history:
             assert previous <= event.occurred_at < NOW, device.asset_tag
             previous = event.occurred_at
             graded = graded or event.kind == "graded"
+            if event.kind == "intake":
+                answers = {}  # each cycle answers its checks again
+            if event.kind == "checks":
+                assert event.entered_by is not None
+                answers.update(event.payload["results"])
+                stories.append([*event.payload["results"].values()])
             if event.kind == "stage_change":
                 assert event.to_stage in TRANSITIONS[stage], (device.asset_tag, stage)
                 assert event.entered_by is not None
             if event.to_stage == "ready":
                 assert graded, device.asset_tag
+                # Every check of its category answered, none failed.
+                assert set(answers) == set(check_codes(device.category)), device.asset_tag
+                assert "fail" not in answers.values(), device.asset_tag
             stage = event.to_stage or stage
         assert stage == device.stage
         assert device.stage_entered_at == max(e.occurred_at for e in history if e.to_stage)
@@ -74,6 +86,9 @@ def test_the_demo_is_a_believable_workshop_whose_event_log_tells_its_story(sessi
             assert kinds.count("intake") == 2
             assert "sold" in [event.to_stage for event in history]
     assert any(device.cycle == 2 for device in devices)
+    # A couple of laptops failed a check, went back to repair and passed it on a second look.
+    assert sum("fail" in results for results in stories) == 2
+    assert ["pass"] in stories
     # The first donors gave months ago, the last a few days ago.
     intakes = [event.occurred_at for event in events if event.kind == "intake"]
     assert NOW - min(intakes) > timedelta(days=150)

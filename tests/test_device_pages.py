@@ -8,12 +8,17 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select
 
+from inventory.checks import answer_checks
 from inventory.devices import get_device
 from inventory.intake import receive_device
 from inventory.lots import open_lot
 from inventory.models import Event
 from inventory.stages import move_to_stage, set_grade
-from tests.conftest import csrf_token
+from tests.conftest import answer_checks_on_page, csrf_token, enter_ready
+
+LAPTOP_CHECKS = (
+    "Screen, Keyboard, Touchpad, Webcam, Speakers, Microphone, Wi-Fi, USB ports, Hinges, Charger"
+)
 
 ROW_TAG = re.compile(r'<a class="tag" href="/devices/(A\d{7}[0-9A-Z])">')
 
@@ -231,7 +236,7 @@ def test_a_move_not_offered_is_refused_with_the_allowed_moves(
     assert stage_changes(sessions, tag) == 0
 
 
-def test_ready_needs_a_grade_and_the_grade_form_is_right_there(
+def test_ready_needs_a_grade_and_the_checks_and_their_forms_are_right_there(
     client, logged_in, sessions, collection
 ):
     logged_in("technician")
@@ -243,14 +248,23 @@ def test_ready_needs_a_grade_and_the_grade_form_is_right_there(
         ("diagnostics", "qc"),
     ):
         assert post_move(client, tag, to, stage).status_code == 302
-    assert "Still needs a grade." in client.get(f"/devices/{tag}").get_data(as_text=True)
+    page = client.get(f"/devices/{tag}").get_data(as_text=True)
+    assert f"Still needs a grade, answers to the checks ({LAPTOP_CHECKS})." in page
 
     refused = post_move(client, tag, "ready", "qc")
     assert refused.headers["Location"] == f"/devices/{tag}?focus=grade"
     page = client.get(refused.headers["Location"]).get_data(as_text=True)
-    assert "a grade" in page and "Set the grade below" in page
+    assert (
+        f"{tag} cannot enter Ready for sale yet: missing a grade, "
+        f"answers to the checks ({LAPTOP_CHECKS})." in page
+    )
+    assert "Set the grade below" in page
     assert re.search(r'<input autofocus[^>]*name="grade-grade"[^>]*value="A"', page)
     assert stage_of(sessions, tag) == "qc"
+
+    answer_checks_on_page(client, tag)
+    page = client.get(f"/devices/{tag}").get_data(as_text=True)
+    assert "Still needs a grade." in page
 
     token = csrf_token(client, f"/devices/{tag}")
     graded = client.post(
@@ -273,9 +287,8 @@ def test_a_sale_is_not_a_button_on_the_device_page(client, logged_in, sessions, 
     tag = collection["laptops"][0]
     move_in_advance(sessions, tag, "triage", "erasure", "diagnostics", "qc")
     with sessions() as session:
-        set_grade(session, get_device(session, tag), "A", entered_by=None)
+        enter_ready(session, get_device(session, tag))
         session.commit()
-    move_in_advance(sessions, tag, "ready")
     page = client.get(f"/devices/{tag}").get_data(as_text=True)
     assert 'value="sold"' not in page
     assert "Sell it: add it to a sale order" in page
@@ -370,3 +383,40 @@ def test_the_device_page_speaks_french_to_a_french_browser(client, logged_in, co
     tag = collection["laptops"][0]
     page = client.get(f"/devices/{tag}", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
     assert 'lang="fr"' in page.get_data(as_text=True)
+
+
+def test_a_french_technician_is_told_which_checks_are_left_by_their_french_names(
+    client, logged_in, sessions, collection
+):
+    logged_in("technician")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr-FR,fr;q=0.9"
+    laptop, monitor = collection["laptops"][0], collection["monitors"][0]
+    for tag in (laptop, monitor):
+        move_in_advance(sessions, tag, "triage", "erasure", "diagnostics", "qc")
+        with sessions() as session:
+            set_grade(session, get_device(session, tag), "A", entered_by=None)
+            session.commit()
+    with sessions() as session:
+        device = get_device(session, laptop)
+        answer_checks(session, device, {"screen": "pass", "hinges": "fail"}, entered_by=None)
+        session.commit()
+
+    page = client.get(f"/devices/{laptop}").get_data(as_text=True)
+    left = "Clavier, Pavé tactile, Webcam, Haut-parleurs, Microphone, Wi-Fi, Ports USB, Chargeur"
+    assert f"({left})" in page
+    assert "(Charnières)" in page
+    refused = post_move(client, laptop, "ready", "qc")
+    page = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert f"({left})" in page and "(Charnières)" in page
+    assert stage_of(sessions, laptop) == "qc"
+
+    # A monitor's buttons are not a phone's: the label is the monitor's own.
+    monitor_checks = (
+        "(Dalle : ni pixel mort ni marque, Rétroéclairage uniforme, Entrées vidéo, "
+        "Boutons et menu, Pied, Câble d&#39;alimentation)"
+    )
+    assert monitor_checks in client.get(f"/devices/{monitor}").get_data(as_text=True)
+    refused = post_move(client, monitor, "ready", "qc")
+    page = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert page.count(monitor_checks) == 2  # in the refusal and beside the button
+    assert stage_of(sessions, monitor) == "qc"

@@ -5,13 +5,15 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from inventory.checks import open_checks
 from inventory.codes import asset_tag, has_valid_check
 from inventory.errors import AlreadyReceived, InvalidInput, NotFound
 from inventory.events import device_history
 from inventory.intake import previous_in_lot, receive_device
 from inventory.lots import open_lot
 from inventory.models import Device, Event
-from inventory.stages import move_to_stage, set_grade
+from inventory.stages import move_to_stage
+from tests.conftest import check_codes, enter_ready
 
 
 @pytest.fixture
@@ -78,8 +80,7 @@ def test_a_sold_device_that_comes_back_starts_a_new_cycle_with_its_history(sessi
     device = receive(session, "C02XK1ABJGH5", bank_lot, make="Apple", model="MacBook Air").device
     for stage in ("triage", "erasure", "diagnostics", "qc"):
         move_to_stage(session, device, stage, entered_by=bank_lot)
-    set_grade(session, device, "A", entered_by=bank_lot)
-    move_to_stage(session, device, "ready", entered_by=bank_lot)
+    enter_ready(session, device, entered_by=bank_lot)
     move_to_stage(session, device, "sold", entered_by=bank_lot)
     session.commit()
 
@@ -91,7 +92,10 @@ def test_a_sold_device_that_comes_back_starts_a_new_cycle_with_its_history(sessi
     assert back.device.grade is None
     kinds = [event.kind for event in device_history(session, back.device)]
     assert kinds[0] == "intake" and kinds[-1] == "intake"
-    assert len(kinds) == 9
+    assert len(kinds) == 10
+    assert kinds.count("checks") == 1
+    # The checks of the first cycle do not count for the second: they are asked again.
+    assert open_checks(session, back.device) == (check_codes("laptop"), [])
     assert session.scalar(select(func.count()).select_from(Device)) == 1
 
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import re
 import threading
+from html import unescape
 from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
 
+from inventory.badges import issue_badge
 from inventory.codes import asset_tag
 from inventory.intake import receive_device
 from inventory.lots import open_lot
 from inventory.models import Device, Event, Scan
-from inventory.stages import move_to_stage, set_grade
-from tests.conftest import csrf_token, login
+from inventory.stages import move_to_stage
+from tests.conftest import csrf_token, enter_ready, login
 
 
 class PageForm(HTMLParser):
@@ -257,6 +259,36 @@ def test_a_misread_asset_tag_asks_to_scan_again_and_nothing_else(client, lot, se
         assert session.scalar(select(func.count()).select_from(Device)) == 0
 
 
+def test_a_staff_badge_is_not_taken_for_a_new_serial(client, lot, warehouse, sessions, make_user):
+    theo = make_user("technician", "theo", "Théo Martin")
+    with sessions() as session:
+        badge = issue_badge(session, session.merge(theo), by=None)
+        session.commit()
+
+    response = scan(client, badge.lower())
+    assert response.headers["Location"].endswith("/intake/")
+    assert unescape(outcome_of(client)) == (
+        f"{badge} is the staff badge of Théo Martin, not a device. Nothing was created: "
+        "scan the device's serial number or asset tag."
+    )
+    # A badge read wrong is a misread too, yet a serial of that shape can still be received.
+    misread = badge[:-1] + ("A" if badge[-1] != "A" else "B")
+    scan(client, misread)
+    text = outcome_of(client)
+    assert text.startswith(f"{misread} looks like a staff badge but its check character is wrong")
+    assert text.endswith("It is a manufacturer serial: receive it")
+    page = client.get("/intake/").get_data(as_text=True)
+    assert "Staff badge: not a device" in page
+
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Device)) == 0
+        rows = session.execute(select(Scan.code, Scan.outcome, Scan.user_id).order_by(Scan.id))
+        assert [tuple(row) for row in rows] == [
+            (badge, "staff", warehouse.id),
+            (misread, "misread", warehouse.id),
+        ]
+
+
 def test_an_asset_tag_opens_the_device(client, lot, sessions):
     with sessions() as session:
         tag = receive_device(
@@ -296,8 +328,9 @@ def test_a_device_that_left_comes_back_for_a_new_cycle_on_the_same_record(
         path = ["triage", "erasure", "diagnostics", "qc", "ready", "sold"]
         for stage in path if left == "sold" else ["recycled"]:
             if stage == "ready":
-                set_grade(session, device, "B", entered_by=None)
-            move_to_stage(session, device, stage, entered_by=None)
+                enter_ready(session, device, grade="B")
+            else:
+                move_to_stage(session, device, stage, entered_by=None)
         session.commit()
         tag = device.asset_tag
 

@@ -2,11 +2,15 @@
 
 import pytest
 
+from inventory.checks import answer_every_check
 from inventory.errors import Conflict, GateUnmet, IllegalTransition, InvalidInput
 from inventory.events import device_history
 from inventory.intake import receive_device
 from inventory.lifecycle import LEFT_STAGES, STAGES, TRANSITIONS
 from inventory.stages import move_to_stage, set_grade
+from tests.conftest import check_codes, enter_ready
+
+UNANSWERED = f"answers to the checks ({', '.join(check_codes('laptop'))})"
 
 
 @pytest.fixture
@@ -42,8 +46,7 @@ def test_a_laptop_goes_from_received_to_sold_event_by_event(session, laptop):
     device, tech = laptop
     for stage in ("triage", "erasure", "diagnostics", "repair", "qc"):
         move_to_stage(session, device, stage, entered_by=tech, note=f"done {stage}")
-    set_grade(session, device, "B", entered_by=tech)
-    move_to_stage(session, device, "ready", entered_by=tech)
+    enter_ready(session, device, grade="B", entered_by=tech)
     move_to_stage(session, device, "sold", entered_by=tech)
     session.commit()
     history = device_history(session, device)
@@ -52,6 +55,7 @@ def test_a_laptop_goes_from_received_to_sold_event_by_event(session, laptop):
     assert moves[-1] == ("ready", "sold")
     assert len(moves) == 7
     assert [e.kind for e in history].count("graded") == 1
+    assert [e.kind for e in history].count("checks") == 1
     assert history[1].payload["note"] == "done triage"
     assert device.stage == "sold"
 
@@ -66,15 +70,19 @@ def test_an_illegal_move_names_the_allowed_ones_and_changes_nothing(session, lap
     assert len(device_history(session, device)) == 1
 
 
-def test_entering_ready_needs_a_grade(session, laptop):
+def test_entering_ready_needs_a_grade_and_every_check_passed(session, laptop):
     device, tech = laptop
     for stage in ("triage", "erasure", "diagnostics", "qc"):
         move_to_stage(session, device, stage, entered_by=tech)
     with pytest.raises(GateUnmet) as refused:
         move_to_stage(session, device, "ready", entered_by=tech)
-    assert refused.value.details["missing"] == ["grade"]
+    assert refused.value.details["missing"] == ["grade", UNANSWERED]
     assert device.stage == "qc"
     set_grade(session, device, "A", entered_by=tech)
+    with pytest.raises(GateUnmet) as refused:
+        move_to_stage(session, device, "ready", entered_by=tech)
+    assert refused.value.details["missing"] == [UNANSWERED]
+    answer_every_check(session, device, entered_by=tech)
     move_to_stage(session, device, "ready", entered_by=tech)
     assert device.stage == "ready"
 
@@ -119,4 +127,4 @@ def test_the_gate_list_takes_more_requirements(session, laptop, monkeypatch):
         move_to_stage(session, device, stage, entered_by=tech)
     with pytest.raises(GateUnmet) as refused:
         move_to_stage(session, device, "ready", entered_by=tech)
-    assert refused.value.details["missing"] == ["grade", "erasure record"]
+    assert refused.value.details["missing"] == ["grade", UNANSWERED, "erasure record"]

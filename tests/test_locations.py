@@ -22,8 +22,8 @@ from inventory.locations import (
 )
 from inventory.models import Device, Event, Scan
 from inventory.scanning import resolve_code
-from inventory.stages import move_to_stage, set_grade
-from tests.conftest import csrf_token
+from inventory.stages import move_to_stage
+from tests.conftest import csrf_token, enter_ready
 
 API = "/api/v1"
 PAGE = "/locations/put-away"
@@ -49,8 +49,7 @@ def sell(session, device, user):
     """Take a device through the workshop to `sold`."""
     for stage in ("triage", "erasure", "diagnostics", "qc"):
         move_to_stage(session, device, stage, entered_by=user)
-    set_grade(session, device, "A", entered_by=user)
-    move_to_stage(session, device, "ready", entered_by=user)
+    enter_ready(session, device, entered_by=user)
     move_to_stage(session, device, "sold", entered_by=user)
 
 

@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import select
 
 from inventory.accounts import ROLES, User
+from inventory.badges import badge_login
 from inventory.db import make_engine, make_sessionmaker
 from inventory.lifecycle import STAGES
 from inventory.models import Device
@@ -199,6 +200,11 @@ def test_the_demo_fills_an_empty_workshop_once_and_prints_passwords_that_work(
         assert user is not None and user.role == role
         users = session.scalars(select(User.username)).all()
         assert sorted(users) == sorted(name for name, _role, _password in accounts_printed)
+        # Every technician's printed badge and PIN open the workbench terminal.
+        badges = re.findall(r"technician .* badge (\S+) PIN (\d+)", out)
+        assert len(badges) == sum(role == "technician" for _u, role, _p in accounts_printed)
+        for badge, pin in badges:
+            assert badge_login(session, badge, pin).role == "technician"
     seconds = float(re.search(r"Demo workshop created in ([\d.]+) s", out).group(1))
     assert seconds < 30
 

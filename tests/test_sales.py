@@ -22,8 +22,8 @@ from inventory.sales import (
     remove_from_order,
     return_device,
 )
-from inventory.stages import move_to_stage, set_grade
-from tests.conftest import csrf_token
+from inventory.stages import move_to_stage
+from tests.conftest import csrf_token, enter_ready
 
 API = "/api/v1"
 TO_READY = ("triage", "erasure", "diagnostics", "qc", "ready")
@@ -44,8 +44,9 @@ def make_device(session, serial, stages=TO_READY, grade="A"):
     ).device
     for stage in stages:
         if stage == "ready":
-            set_grade(session, device, grade, entered_by=None)
-        move_to_stage(session, device, stage, entered_by=None)
+            enter_ready(session, device, grade=grade)
+        else:
+            move_to_stage(session, device, stage, entered_by=None)
     session.commit()
     return device
 

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from inventory import devices, intake, lots, stages
+from inventory import badges, devices, intake, lots, stages
 from inventory.accounts import ROLES, User
 from inventory.db import transaction
 from inventory.errors import AlreadyReceived, WorkshopError
@@ -257,6 +257,18 @@ def users_list() -> None:
         for user in session.scalars(select(User).order_by(User.username)):
             state = "" if user.active else "  (deactivated)"
             click.echo(f"{user.username:<20} {user.role:<11} {user.name}{state}")
+
+
+@users_group.command("badge")
+@click.argument("username")
+@as_option
+@workshop_command
+def users_badge(username: str, as_user: str | None) -> None:
+    """Issue a staff badge for USERNAME (the old one stops working) and print its code."""
+    with transaction(_sessions()) as session:
+        user = accounts.get_user(session, username)
+        code = badges.issue_badge(session, user, by=_acting_user(session, as_user))
+    click.echo(code)
 
 
 @cli.group("tokens")

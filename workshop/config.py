@@ -47,6 +47,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         PER_PAGE=50,
         # A device waiting longer than this in one stage is shown as stuck on the board.
         STUCK_AFTER_DAYS=7,
+        # A workbench terminal logged in by badge locks itself after this many idle minutes.
+        TERMINAL_IDLE_MINUTES=5,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,

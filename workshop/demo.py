@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from inventory import intake, lots, stages
+from inventory import checks, intake, lots, stages
 from inventory.accounts import User
+from inventory.badges import issue_badge, set_pin
 from inventory.models import Device, Lot
 from inventory.recycling import recycle
 from inventory.types import utcnow
@@ -235,6 +236,9 @@ class DemoAccount:
     role: str
     name: str
     password: str
+    # Technicians also get a badge and a PIN, to try the workbench terminal.
+    badge: str = ""
+    pin: str = ""
 
 
 PEOPLE = (
@@ -275,6 +279,12 @@ BEYOND_REPAIR = (
     "Liquid damage",
     "Swollen battery, no spare available",
 )
+# A few laptops fail one manual check first: (check, what was found, what fixed it).
+CHECK_FAILURES = (
+    ("hinges", "Left hinge loose: the screen falls back", "Hinge screws replaced and tightened"),
+    ("webcam", "No image from the webcam", "Webcam ribbon cable reseated"),
+)
+
 RETURNS = (
     "Returned by the buyer: battery does not hold its charge",
     "Returned by the buyer: screen flickers",
@@ -342,6 +352,7 @@ class _Workshop:
         self.people: dict[str, list[User]] = {}
         self.serials: set[str] = set()
         self.sold: list[tuple[Device, datetime]] = []
+        self.check_failures = list(CHECK_FAILURES)
 
     def hire(self) -> list[DemoAccount]:
         made = []
@@ -349,7 +360,12 @@ class _Workshop:
             password = f"demo-{username}"
             user = accounts.create_user(self.session, username, role, password, name)
             self.people.setdefault(role, []).append(user)
-            made.append(DemoAccount(username, role, name, password))
+            badge = pin = ""
+            if role == "technician":
+                badge = issue_badge(self.session, user, by=None)
+                pin = str(2468 + 1111 * (len(self.people[role]) - 1))
+                set_pin(self.session, user, pin, by=None)
+            made.append(DemoAccount(username, role, name, password, badge, pin))
         return made
 
     def someone(self, role: str) -> User:
@@ -432,6 +448,38 @@ class _Workshop:
             )
         return True
 
+    def check(self, device: Device, when: datetime) -> datetime | None:
+        """Answer the device's manual checks in qc; when it can go on, None if time ran out.
+
+        Most devices pass every check at once; the first laptops fail one, go back to
+        repair, and pass it on a second look.
+        """
+        tester = self.someone("technician")
+        if device.category != "laptop" or not self.check_failures:
+            checks.answer_every_check(self.session, device, entered_by=tester, occurred_at=when)
+            return when
+        code, found, fixed = self.check_failures.pop(0)
+        results = {item.code: "pass" for item in checks.checklist(self.session, device.category)}
+        results[code] = "fail"
+        checks.answer_checks(
+            self.session, device, results, {code: found}, entered_by=tester, occurred_at=when
+        )
+        when = self.clock.later(when, 0, 1)
+        if not self.move(device, "repair", when, "technician", note=found):
+            return None
+        when = self.clock.later(when, 1, 3)
+        if not self.move(device, "qc", when, "technician"):
+            return None
+        checks.answer_checks(
+            self.session,
+            device,
+            {code: "pass"},
+            {code: fixed},
+            entered_by=self.someone("technician"),
+            occurred_at=when + timedelta(minutes=15),
+        )
+        return when + timedelta(minutes=15)
+
     def refurbish(self, device: Device, received: datetime) -> None:
         """Walk one device along the workshop's line for as far as time allows."""
         rng, clock = self.rng, self.clock
@@ -471,6 +519,9 @@ class _Workshop:
                 return
         when = clock.later(when, 1, 6)
         if not clock.is_past(when):
+            return
+        when = self.check(device, when)
+        if when is None:
             return
         grade = rng.choices("ABC", weights=(5, 4, 1))[0]
         stages.set_grade(

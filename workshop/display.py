@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from flask_babel import gettext
+from flask import has_request_context, request
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
-from inventory.errors import WorkshopError
+from inventory.errors import N_, WorkshopError
+from inventory.models import CheckItem, Device
 from inventory.scanning import Resolution
+from workshop.database import db
 
 LABELS = {
     "stage": {
@@ -88,6 +93,14 @@ LABELS = {
         "reassigned": _l("Reassigned"),
         "released": _l("Released"),
         "finished": _l("Assignment finished"),
+        "checks": _l("Checks answered"),
+        "check_item_added": _l("Check added to a list"),
+        "check_item_changed": _l("Check changed"),
+        "check_item_retired": _l("Check retired"),
+        "check_item_restored": _l("Check restored"),
+        "badge_issued": _l("Badge issued"),
+        "pin_set": _l("PIN set"),
+        "badge_locked": _l("Badge locked after wrong PINs"),
     },
     "identifier": {
         "serial": _l("Serial number"),
@@ -132,11 +145,64 @@ LABELS = {
 }
 
 
+# The manual checks' gates (inventory/checks.py) say what is missing in English,
+# naming the checks by code; these say it in the reader's language, with labels.
+_CHECK_GATES = (
+    (
+        re.compile(r"answers to the checks \((?P<codes>[a-z0-9_, ]+)\)"),
+        N_("answers to the checks (%(checks)s)"),
+    ),
+    (
+        re.compile(r"a pass on the failed checks \((?P<codes>[a-z0-9_, ]+)\)"),
+        N_("a pass on the failed checks (%(checks)s)"),
+    ),
+)
+
+
 def label_for(kind: str, code: str | None) -> str:
     """The translated name of a stored code, or the code itself when it has none."""
     if code is None:
         return ""
+    if kind == "gate":
+        return gate_label(code)
     return str(LABELS.get(kind, {}).get(code, code))
+
+
+def gate_label(item: str, asset_tag: str | None = None) -> str:
+    """What a gate reports as missing for a device, translated; checks named by their labels."""
+    for pattern, template in _CHECK_GATES:
+        found = pattern.fullmatch(item)
+        if found:
+            codes = found.group("codes").split(", ")
+            if asset_tag is None and has_request_context():
+                # Pages that show gates are a device's pages, named in their address.
+                asset_tag = (request.view_args or {}).get("asset_tag")
+            labels = _check_labels(codes, _category_of(asset_tag))
+            names = ", ".join(labels.get(code, code) for code in codes)
+            return gettext(template, checks=names)
+    return str(LABELS["gate"].get(item, item))
+
+
+def _check_labels(codes: list[str], category: str | None) -> dict[str, str]:
+    """The checks' labels in the reader's language, by code."""
+    if not has_request_context():
+        return {}
+    query = select(CheckItem).where(CheckItem.code.in_(codes))
+    if category is not None:
+        query = query.where(CheckItem.category == category)
+    locale = get_locale()
+    language = locale.language if locale is not None else None
+    # Without the category, a code whose label differs between categories stays a code.
+    labels: dict[str, set[str]] = {}
+    for item in db().scalars(query):
+        labels.setdefault(item.code, set()).add(item.label(language))
+    return {code: names.pop() for code, names in labels.items() if len(names) == 1}
+
+
+def _category_of(asset_tag: Any) -> str | None:
+    if not isinstance(asset_tag, str) or not has_request_context():
+        return None
+    return db().scalar(select(Device.category).where(Device.asset_tag == asset_tag))
 
 
 # Details that hold stage codes, shown by their translated names in messages.
@@ -155,7 +221,8 @@ def error_text(error: WorkshopError | Resolution) -> str:
         names = [label_for("stage", stage) for stage in params["allowed"]]
         params["moves"] = ", ".join(names) if names else gettext("none")
     if "missing" in params and "what" in params:
-        params["what"] = ", ".join(label_for("gate", item) for item in params["missing"])
+        tag = params.get("asset_tag")
+        params["what"] = ", ".join(gate_label(item, tag) for item in params["missing"])
     if "field" in params:
         params["field"] = label_for("field", params["field"])
     return gettext(error.template, **params)

@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 from flask import abort
 from flask_login import current_user, login_required
 
+from inventory.grading import OVERRIDE_ROLES
+
 PERMISSIONS: dict[str, frozenset[str]] = {
     "view_devices": frozenset({"technician", "warehouse", "manager", "admin"}),
     "intake": frozenset({"warehouse", "manager", "admin"}),
@@ -25,6 +27,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "work_queue": frozenset({"technician", "manager", "admin"}),
     # The board holds counts and asset tags, no personal data: the whole floor may see it.
     "view_board": frozenset({"technician", "warehouse", "manager", "admin"}),
+    # Time per technician says how fast each person works: for those who plan the work.
+    "view_worktime": frozenset({"manager", "admin"}),
+    # Answering a device's manual checks; editing the checklists themselves is admin work.
+    "check_devices": frozenset({"technician", "manager", "admin"}),
+    "manage_checklists": frozenset({"admin"}),
+    # Putting one's own grade in place of the one the recorded defects give (inventory/grading.py).
+    "override_grade": frozenset(OVERRIDE_ROLES),
+    # The technician's page for one device: what to do, the checks, the grade, the next move.
+    "work_card": frozenset({"technician", "manager", "admin"}),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
     from workshop.api import bp as api_bp
     from workshop.auth import bp as auth_bp
     from workshop.board import bp as board_bp
+    from workshop.checklists import bp as checklists_bp
     from workshop.devices import bp as devices_bp
     from workshop.intake import bp as intake_bp
     from workshop.locations import bp as locations_bp
@@ -58,6 +59,7 @@ def init_app(app: Flask) -> None:
     from workshop.queue import bp as queue_bp
     from workshop.sales import bp as sales_bp
     from workshop.users import bp as users_bp
+    from workshop.workcard import bp as workcard_bp
 
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -75,6 +77,8 @@ def init_app(app: Flask) -> None:
         sales_bp,
         board_bp,
         queue_bp,
+        checklists_bp,
+        workcard_bp,
     ):
         app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens, not cookies, so no CSRF there.

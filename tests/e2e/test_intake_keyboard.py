@@ -6,44 +6,18 @@ import os
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from inventory.models import Device, Scan
 from tests.conftest import PASSWORD
+from tests.e2e.keyboard import enter, focused, tab_to
 
 pytestmark = pytest.mark.e2e
 
 LOT = "2024-06-LAPTOPS"
 # Set to a folder to keep screenshots of the scan page and the filled-in form.
 SCREENSHOTS = os.environ.get("WORKSHOP_E2E_SCREENSHOTS", "")
-
-
-def focused(page) -> str:
-    """The id (or tag) of the element holding the keyboard focus, once the page settled on one."""
-    settled = "() => document.activeElement && document.activeElement !== document.body"
-    try:
-        page.wait_for_function(settled, timeout=2000)
-    except PlaywrightTimeout:
-        return "BODY"
-    return page.evaluate("() => document.activeElement.id || document.activeElement.tagName")
-
-
-def tab_to(page, selector: str, backwards: bool = False, limit: int = 40) -> None:
-    """Press Tab (or Shift+Tab) until the element matching `selector` has the focus."""
-    key = "Shift+Tab" if backwards else "Tab"
-    for _ in range(limit):
-        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
-            return
-        page.keyboard.press(key)
-    raise AssertionError(f"{selector} cannot be reached with {key}")
-
-
-def enter(page) -> None:
-    """Press Enter and wait for the page it leads to."""
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
 
 
 def screenshot(page, name: str) -> None:

@@ -11,10 +11,12 @@ from copy import deepcopy
 from functools import cache
 from typing import Any
 
+from inventory.grading import CATALOGUE, DEFECT_CODES, MAX_MINOR_FOR_B
 from inventory.lifecycle import STAGES
 from inventory.models import (
     ASSIGNMENT_END_REASONS,
     CATEGORIES,
+    CHECK_RESULTS,
     GRADES,
     IDENTIFIER_KINDS,
     LOCATION_KINDS,
@@ -23,6 +25,7 @@ from inventory.models import (
 )
 from workshop.api.validation import (
     ASSIGN,
+    CHECKS,
     DEVICE_QUERY,
     GRADE,
     INTAKE,
@@ -37,7 +40,7 @@ from workshop.api.validation import (
 )
 from workshop.roles import PERMISSIONS
 
-BODIES = (INTAKE, TRANSITION, GRADE, SCAN, LOT, SALE, RETURN, PUT_AWAY, LOCATION, ASSIGN)
+BODIES = (INTAKE, TRANSITION, GRADE, SCAN, LOT, SALE, RETURN, PUT_AWAY, LOCATION, ASSIGN, CHECKS)
 
 ERROR_CODES = (
     "invalid",
@@ -80,6 +83,33 @@ cannot both win: the second gets 409 `conflict`. When the database is too busy
 to answer in time the response is 503 `busy` with `Retry-After`: try again.
 
 **Times** are ISO 8601 with their UTC offset; dates are `YYYY-MM-DD`.
+"""
+
+
+def _defects(severity: str) -> str:
+    return ", ".join(f"`{kind.code}`" for kind in CATALOGUE if kind.severity == severity)
+
+
+GRADE_RULE = f"""\
+Send exactly one of `grade` and `defects`.
+
+**`defects`** lists the codes of every cosmetic defect found in this cycle; the
+list replaces any earlier one and the grade follows the rule: no defect gives A;
+only minor defects, at most {MAX_MINOR_FOR_B}, give B; a major defect, or
+{MAX_MINOR_FOR_B + 1} minor ones or more, give C. Minor: {_defects("minor")}.
+Major: {_defects("major")}.
+The event is `graded` with `source: defects`, `defects`, `computed_grade` and
+`rule` in its payload; while an override stands the grade stays and the event is
+`defects_recorded`.
+
+**`grade`** sets the grade by hand, as an event `graded`, when no defects were
+recorded in this cycle (or when it is the grade the device already has). Over a
+grade the defects gave, or a standing override, it is an override: only
+managers and admins (403 `forbidden` with `permission: "override_grade"` for
+others), and `reason` is required (400 with `field: "reason"`). The override is
+an event `grade_overridden` with `previous_grade`, `grade`, `computed_grade` and
+`reason`; it stands, even when defects are recorded again, until a manager
+clears it on the work card. A new cycle starts with no defects and no grade.
 """
 
 
@@ -164,6 +194,44 @@ def _schemas() -> dict[str, Any]:
             {"kind": {"type": "string", "enum": list(IDENTIFIER_KINDS)}, "value": STRING}
         ),
         "Device": _object(DEVICE_PROPERTIES, "A device as the workshop knows it now."),
+        "Grading": _object(
+            {
+                "defects": {
+                    "type": "array",
+                    "items": {"type": "string", "enum": list(DEFECT_CODES)},
+                    "description": "The codes of the defects found in the current cycle.",
+                },
+                "computed_grade": {"type": "string", "enum": list(GRADES)},
+                "recorded_by": _nullable({"type": "string", "description": "A username."}),
+                "recorded_at": TIME,
+                "override": {
+                    "anyOf": [
+                        _object(
+                            {
+                                "grade": {"type": "string", "enum": list(GRADES)},
+                                "reason": STRING,
+                                "by": _nullable({"type": "string", "description": "A username."}),
+                                "at": TIME,
+                            }
+                        ),
+                        {"type": "null"},
+                    ],
+                    "description": "A manager's grade standing in place of the computed one.",
+                },
+            },
+            "The defects recorded for the current cycle, the grade the rule gives them, and "
+            "any override.",
+        ),
+        "GradeResult": _object(
+            {
+                **DEVICE_PROPERTIES,
+                "grading": {
+                    "anyOf": [_ref("Grading"), {"type": "null"}],
+                    "description": "Null while no defects were recorded in this cycle.",
+                },
+            },
+            "The device with its grade, and where the grade comes from.",
+        ),
         "DeviceWithEvents": _object(
             {**DEVICE_PROPERTIES, "events": {"type": "array", "items": _ref("Event")}},
             "A device and its whole history, oldest event first.",
@@ -254,20 +322,76 @@ def _schemas() -> dict[str, Any]:
             "A device given to one person for one stage; `ended_at` is null while it lasts.",
         ),
         "AssignmentList": _object({"items": {"type": "array", "items": _ref("Assignment")}}),
+        "Staff": _object(
+            {
+                "username": STRING,
+                "name": STRING,
+                "active": {
+                    "type": "boolean",
+                    "description": "False when the account is deactivated: the badge logs no one in.",
+                },
+            },
+            "The holder of a staff badge. Never their PIN.",
+        ),
         "ScanResult": {
             "type": "object",
             "description": "What a scanned code is. `device` is present when kind is device, "
-            "`location` when kind is location; `message` says why a code is unknown or invalid.",
+            "`location` when kind is location, `staff` when kind is staff (a badge); `message` "
+            "says why a code is unknown or invalid, or that a badge is not a device.",
             "properties": {
-                "kind": {"type": "string", "enum": ["device", "location", "unknown", "invalid"]},
+                "kind": {
+                    "type": "string",
+                    "enum": ["device", "location", "staff", "unknown", "invalid"],
+                },
                 "code": {"type": "string", "description": "The code as normalized."},
                 "device": _ref("Device"),
                 "location": _ref("Location"),
+                "staff": _ref("Staff"),
                 "message": STRING,
             },
             "required": ["kind", "code"],
             "additionalProperties": False,
         },
+        "DeviceChecks": _object(
+            {
+                "asset_tag": STRING,
+                "category": {"type": "string", "enum": list(CATEGORIES)},
+                "cycle": {"type": "integer", "minimum": 1},
+                "complete": {
+                    "type": "boolean",
+                    "description": "True when every active check is answered and none failed: "
+                    "what `ready` requires.",
+                },
+                "unanswered": {
+                    "type": "array",
+                    "items": STRING,
+                    "description": "Codes of the active checks not answered in this cycle.",
+                },
+                "failed": {
+                    "type": "array",
+                    "items": STRING,
+                    "description": "Codes of the active checks whose latest answer is fail.",
+                },
+                "checks": {"type": "array", "items": _ref("CheckAnswer")},
+            },
+            "A device's manual checks in its current cycle, in the checklist's order.",
+        ),
+        "CheckAnswer": _object(
+            {
+                "item": {"type": "string", "description": "The check's code."},
+                "label_en": STRING,
+                "label_fr": STRING,
+                "active": {
+                    "type": "boolean",
+                    "description": "False for a retired check, listed because it was answered.",
+                },
+                "result": _nullable({"type": "string", "enum": list(CHECK_RESULTS)}),
+                "note": STRING,
+                "answered_by": _nullable({"type": "string", "description": "A username."}),
+                "answered_at": _nullable(TIME),
+            },
+            "One check and its latest answer in this cycle (result null: not answered).",
+        ),
         "ErrorDetail": {
             "type": "object",
             "properties": {
@@ -593,10 +717,10 @@ def _paths() -> dict[str, Any]:
         "/devices/{asset_tag}/grade": {
             "post": _operation(
                 "gradeDevice",
-                "Set the cosmetic grade of a device",
+                "Grade a device from its defects, or set or override its grade by hand",
                 "grade",
                 {
-                    "200": _ok("Graded: the device with its grade.", "Device"),
+                    "200": _ok("Graded: the device, its grade and its grading.", "GradeResult"),
                     "409": _error(
                         "409 `illegal_transition`: a sold or recycled device cannot be graded. "
                         + CONFLICT
@@ -605,6 +729,7 @@ def _paths() -> dict[str, Any]:
                 },
                 body=GRADE,
                 parameters=[ASSET_TAG],
+                description=GRADE_RULE,
             )
         },
         "/scans": {
@@ -664,8 +789,8 @@ def _paths() -> dict[str, Any]:
         "/devices/{asset_tag}/assignment": {
             "post": _operation(
                 "assignDevice",
-                "Assign a device to a technician for its current stage",
-                "assign",
+                "Assign a device to a technician for its current stage, or claim it",
+                "work_queue",
                 {
                     "200": _ok(
                         "The technician already had it: the assignment unchanged.", "Assignment"
@@ -684,7 +809,10 @@ def _paths() -> dict[str, Any]:
                 "the new assignment is an event `assigned`. A `technician` that names no active "
                 "user, or one whose role cannot hold devices (hr, warehouse), is 400 `invalid` "
                 'with `field: "technician"`. Moving the device to another stage ends the '
-                "assignment (`finished`).",
+                "assignment (`finished`). A technician (a role without the permission `assign`) "
+                "may only name themselves: that claims a free device (an event `claimed`), and "
+                "a device someone else holds is 409 `conflict` naming them; naming anyone else "
+                "is 403.",
             ),
             "delete": _operation(
                 "releaseDevice",
@@ -701,6 +829,32 @@ def _paths() -> dict[str, Any]:
                 description="The technician who holds the device may release it; anyone else "
                 "needs the permission `assign` (403 otherwise).",
             ),
+        },
+        "/devices/{asset_tag}/checks": {
+            "post": _operation(
+                "answerChecks",
+                "Answer some of a device's manual checks",
+                "check_devices",
+                {
+                    "200": _ok("Recorded: the device's checks as they stand now.", "DeviceChecks"),
+                    "409": _error(
+                        "409 `illegal_transition`: a sold or recycled device has left and its "
+                        "checks cannot be answered."
+                    ),
+                    **_shared("NotFound", *WRITE_ERRORS),
+                },
+                body=CHECKS,
+                parameters=[ASSET_TAG],
+                description="The checks of each category are kept by an administrator. "
+                "Answering is one `checks` event carrying `results` and `notes`; answering a "
+                "check again is a new event, and the latest answer counts. A device enters "
+                "`ready` only when every active check of its category is answered in its "
+                "current cycle with no fail (409 `gate_unmet` on the move otherwise, `missing` "
+                "naming the checks). A code that is not on the category's list, a retired "
+                "check, or a value other than pass, fail and na is 400 with `field` like "
+                '`"results.webcam"`; a note for a check not in `results` is 400 with `field` '
+                'like `"notes.webcam"`.',
+            )
         },
         "/me/queue": {
             "get": _operation(

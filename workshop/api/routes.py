@@ -7,7 +7,18 @@ from typing import Any
 
 from flask import current_app, jsonify, url_for
 
-from inventory import assignments, devices, intake, lots, recycling, sales, scanning, stages
+from inventory import (
+    assignments,
+    checks,
+    devices,
+    grading,
+    intake,
+    lots,
+    recycling,
+    sales,
+    scanning,
+    stages,
+)
 from inventory.codes import normalize
 from inventory.errors import N_, AlreadyReceived, IllegalTransition, InvalidInput, NotFound
 from inventory.events import device_history
@@ -26,14 +37,18 @@ from workshop.api.errors import Forbidden, commit
 from workshop.api.openapi import openapi_document
 from workshop.api.serialize import (
     assignment_json,
+    checks_json,
     device_json,
     event_json,
+    grading_json,
     location_json,
     lot_json,
     order_json,
+    staff_json,
 )
 from workshop.api.validation import (
     ASSIGN,
+    CHECKS,
     DEVICE_QUERY,
     GRADE,
     INTAKE,
@@ -242,12 +257,34 @@ def sell() -> Any:
 @bp.post("/devices/<asset_tag>/grade")
 @requires("grade")
 def grade(asset_tag: str) -> Any:
-    """Set the cosmetic grade of a device."""
+    """Grade a device: from the defects found, or by hand (over the defects' grade, an override)."""
     found = _load_device(asset_tag)
     values = parse_body(GRADE)
-    stages.set_grade(db(), found, values["grade"], entered_by=api_user(), note=values.get("note"))
+    session = db()
+    try:
+        if "defects" in values:
+            if "reason" in values:
+                raise InvalidInput(
+                    N_("%(field)s goes only with a grade that overrides the defects' grade."),
+                    field="reason",
+                )
+            grading.record_defects(
+                session, found, values["defects"], entered_by=api_user(), note=values.get("note")
+            )
+        else:
+            stages.set_grade(
+                session,
+                found,
+                values["grade"],
+                entered_by=api_user(),
+                note=values.get("note"),
+                reason=values.get("reason"),
+            )
+    except grading.OverrideRefused as error:
+        raise Forbidden(error.template, **error.details) from None
     commit()
-    return jsonify(device_json(found))
+    current = grading.current_grading(session, found)
+    return jsonify({**device_json(found), "grading": grading_json(current)})
 
 
 def _has_control_characters(code: str) -> bool:
@@ -285,6 +322,8 @@ def scan() -> Any:
         body["device"] = device_json(resolution.device)
     if resolution.location is not None:
         body["location"] = location_json(resolution.location)
+    if resolution.user is not None:
+        body["staff"] = staff_json(resolution.user)
     if resolution.template:
         body["message"] = error_text(resolution)
     return jsonify(body)
@@ -359,19 +398,35 @@ def new_location() -> Any:
 
 
 @bp.post("/devices/<asset_tag>/assignment")
-@requires("assign")
+@requires("work_queue")
 def assign(asset_tag: str) -> Any:
-    """Give a device to a technician for its current stage, relieving whoever had it."""
+    """A manager gives a device to a technician; a technician claims a free one for themselves."""
     found = _load_device(asset_tag)
     values = parse_body(ASSIGN)
     session = db()
+    user = api_user()
+    if not can("assign", user):
+        if values["technician"].strip().lower() != user.username:
+            raise Forbidden(
+                N_(
+                    "The role %(role)s may claim a device for itself only: give your own "
+                    "username, or ask a manager to assign it to %(technician)s."
+                ),
+                role=user.role,
+                technician=values["technician"],
+                permission="assign",
+            )
+        before = assignments.active_assignment(session, found)
+        assignment = assignments.claim(session, found, user)
+        commit()
+        return jsonify(assignment_json(assignment)), 200 if assignment is before else 201
     try:
         technician = assignments.get_holder(session, values["technician"])
     except NotFound as error:
         # The technician is named in the body, not the address: a 400 naming the field.
         raise InvalidInput(error.template, field="technician", **error.details) from None
     before = assignments.active_assignment(session, found)
-    assignment = assignments.assign(session, found, technician, by=api_user())
+    assignment = assignments.assign(session, found, technician, by=user)
     commit()
     return jsonify(assignment_json(assignment)), 200 if assignment is before else 201
 
@@ -402,3 +457,17 @@ def my_queue() -> Any:
     return jsonify(
         {"items": [assignment_json(item) for item in assignments.queue(db(), api_user())]}
     )
+
+
+@bp.post("/devices/<asset_tag>/checks")
+@requires("check_devices")
+def answer_checks(asset_tag: str) -> Any:
+    """Answer some of a device's manual checks; the answer holds every check as it stands."""
+    found = _load_device(asset_tag)
+    values = parse_body(CHECKS)
+    session = db()
+    checks.answer_checks(
+        session, found, values["results"], values.get("notes"), entered_by=api_user()
+    )
+    commit()
+    return jsonify(checks_json(checks.device_checks(session, found)))

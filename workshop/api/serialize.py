@@ -6,8 +6,9 @@ from datetime import date, datetime
 from typing import Any
 
 from inventory.accounts import User
+from inventory.checks import DeviceChecks
 from inventory.lifecycle import allowed_moves
-from inventory.models import Assignment, Device, Event, Location, Lot, SaleOrder
+from inventory.models import Assignment, Device, Event, Grading, Location, Lot, SaleOrder
 
 
 def _time(value: datetime | None) -> str | None:
@@ -20,6 +21,11 @@ def _day(value: date | None) -> str | None:
 
 def _username(user: User | None) -> str | None:
     return user.username if user is not None else None
+
+
+def staff_json(user: User) -> dict[str, Any]:
+    """The holder of a scanned staff badge: who they are, never their PIN."""
+    return {"username": user.username, "name": user.name, "active": user.active}
 
 
 def device_json(device: Device) -> dict[str, Any]:
@@ -127,4 +133,50 @@ def assignment_json(assignment: Assignment) -> dict[str, Any]:
         "ended_at": _time(assignment.ended_at),
         "end_reason": assignment.end_reason,
         "device": device_json(assignment.device),
+    }
+
+
+def grading_json(grading: Grading | None) -> dict[str, Any] | None:
+    """The defects recorded in the current cycle, the grade they give and any override."""
+    if grading is None:
+        return None
+    override = None
+    if grading.overridden:
+        override = {
+            "grade": grading.override_grade,
+            "reason": grading.override_reason,
+            "by": _username(grading.overridden_by),
+            "at": _time(grading.overridden_at),
+        }
+    return {
+        "defects": grading.codes,
+        "computed_grade": grading.computed_grade,
+        "recorded_by": _username(grading.recorded_by),
+        "recorded_at": _time(grading.recorded_at),
+        "override": override,
+    }
+
+
+def checks_json(checks: DeviceChecks) -> dict[str, Any]:
+    """A device's manual checks in its current cycle: each latest answer and what is left."""
+    return {
+        "asset_tag": checks.device.asset_tag,
+        "category": checks.device.category,
+        "cycle": checks.cycle,
+        "complete": checks.complete,
+        "unanswered": checks.unanswered,
+        "failed": checks.failed,
+        "checks": [
+            {
+                "item": line.item.code,
+                "label_en": line.item.label_en,
+                "label_fr": line.item.label_fr,
+                "active": line.item.active,
+                "result": line.result,
+                "note": line.note,
+                "answered_by": _username(line.answer.answered_by) if line.answer else None,
+                "answered_at": _time(line.answer.answered_at) if line.answer else None,
+            }
+            for line in checks.lines
+        ],
     }

@@ -18,8 +18,9 @@ from flask import request
 
 from inventory.devices import MAX_PER_PAGE
 from inventory.errors import N_, InvalidInput
+from inventory.grading import DEFECT_CODES, MAX_REASON
 from inventory.lifecycle import STAGES
-from inventory.models import CATEGORIES, GRADES, LOCATION_KINDS, SALE_CHANNELS
+from inventory.models import CATEGORIES, CHECK_RESULTS, GRADES, LOCATION_KINDS, SALE_CHANNELS
 from workshop.api.errors import TooLarge, UnsupportedMediaType
 
 # The largest body any endpoint needs is a few hundred bytes; this leaves room
@@ -28,6 +29,8 @@ MAX_BODY = 64 * 1024
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 PRICE = re.compile(r"[0-9]{1,8}([.][0-9]{1,2})?")
+# The longest member name a "map" field accepts (check codes are at most 40).
+MAX_MEMBER_NAME = 40
 # Tabs and line breaks are harmless in text; other control characters are not.
 ALLOWED_CONTROLS = frozenset("\t\n\r")
 
@@ -37,7 +40,7 @@ class Field:
     """One member of a body or one query parameter, with its type and limits."""
 
     name: str
-    kind: str  # "string", "number", "integer", "date", "price" or "array"
+    kind: str  # "string", "number", "integer", "date", "price", "array" or "codes"
     description: str
     required: bool = False
     max_length: int | None = None
@@ -53,6 +56,32 @@ class Field:
 
     def json_schema(self) -> dict[str, Any]:
         """This field as a JSON Schema (OpenAPI 3.1) property."""
+        if self.kind == "codes":
+            assert self.choices is not None
+            return {
+                "type": "array",
+                "description": self.description,
+                "items": {"type": "string", "enum": list(self.choices)},
+                "uniqueItems": True,
+                "maxItems": len(self.choices),
+            }
+        if self.kind == "map":
+            # An object whose member names are chosen by the client (check codes).
+            values: dict[str, Any] = {"type": "string"}
+            if self.choices is not None:
+                values["enum"] = list(self.choices)
+            if self.max_length is not None:
+                values["maxLength"] = self.max_length
+            schema_map: dict[str, Any] = {
+                "type": "object" if self.required else ["object", "null"],
+                "description": self.description,
+                "propertyNames": {"maxLength": MAX_MEMBER_NAME},
+                "additionalProperties": values,
+                "maxProperties": self.max_items,
+            }
+            if self.required:
+                schema_map["minProperties"] = 1
+            return schema_map
         if self.kind == "array":
             assert self.items is not None
             return {
@@ -93,15 +122,20 @@ class Body:
 
     name: str
     fields: tuple[Field, ...]
+    # Members of which exactly one must be given (e.g. a grade, or the defects).
+    one_of: tuple[str, ...] = ()
 
     def json_schema(self) -> dict[str, Any]:
         """The body as a JSON Schema object that refuses unknown members."""
-        return {
+        schema: dict[str, Any] = {
             "type": "object",
             "properties": {field.name: field.json_schema() for field in self.fields},
             "required": [field.name for field in self.fields if field.required],
             "additionalProperties": False,
         }
+        if self.one_of:
+            schema["oneOf"] = [{"required": [name]} for name in self.one_of]
+        return schema
 
 
 def _text_problem(field: Field, value: str) -> str | None:
@@ -119,6 +153,10 @@ def _check(field: Field, value: Any, name: str | None = None) -> Any:
     name = name or field.name
     if field.kind == "array":
         return _check_array(field, value, name)
+    if field.kind == "map":
+        return _check_map(field, value, name)
+    if field.kind == "codes":
+        return _check_codes(field, value, name)
     if field.kind == "price":
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise InvalidInput(N_("%(field)s must be a price in euros, like 149.90."), field=name)
@@ -180,6 +218,52 @@ def _check_array(field: Field, value: Any, name: str) -> list[dict[str, Any]]:
     ]
 
 
+def _check_codes(field: Field, value: Any, name: str) -> list[str]:
+    """A list of known codes, each once; an empty list is a real answer (none found)."""
+    assert field.choices is not None
+    if not isinstance(value, list):
+        raise InvalidInput(N_('%(field)s must be a list of codes, like ["a", "b"].'), field=name)
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or item not in field.choices:
+            raise InvalidInput(
+                N_("%(field)s: unknown value %(value)r."),
+                field=f"{name}[{index}]",
+                value=str(item)[:100],
+                allowed=list(field.choices),
+            )
+        if item in value[:index]:
+            raise InvalidInput(
+                N_("%(field)s: %(value)s is listed twice."), field=f"{name}[{index}]", value=item
+            )
+    return list(value)
+
+
+def _check_map(field: Field, value: Any, name: str) -> dict[str, Any]:
+    """An object of client-chosen names, each value checked as text (and against choices)."""
+    if not isinstance(value, dict):
+        raise InvalidInput(N_("%(field)s must be a JSON object, {...}."), field=name)
+    if field.required and not value:
+        raise InvalidInput(N_("%(field)s must hold at least one member."), field=name)
+    if field.max_items is not None and len(value) > field.max_items:
+        raise InvalidInput(
+            N_("%(field)s holds at most %(limit)s members."), field=name, limit=field.max_items
+        )
+    member = Field(
+        name, "string", "", required=True, max_length=field.max_length, choices=field.choices
+    )
+    checked: dict[str, Any] = {}
+    for key, item in value.items():
+        member_name = f"{name}.{key[:MAX_MEMBER_NAME]}"
+        if len(key) > MAX_MEMBER_NAME or _text_problem(member, key):
+            raise InvalidInput(
+                N_("%(field)s: a member name is at most %(limit)s plain characters."),
+                field=member_name,
+                limit=MAX_MEMBER_NAME,
+            )
+        checked[key] = _check(member, item, member_name)
+    return checked
+
+
 def _check_object(body: Body, data: Any, prefix: str = "") -> dict[str, Any]:
     """A JSON object checked against its declaration; absent or null members omitted."""
     if not isinstance(data, dict):
@@ -200,6 +284,14 @@ def _check_object(body: Body, data: Any, prefix: str = "") -> dict[str, Any]:
                 raise InvalidInput(N_("%(field)s is required."), field=prefix + field.name)
             continue
         values[field.name] = _check(field, value, prefix + field.name)
+    if body.one_of:
+        given = [name for name in body.one_of if name in values]
+        if len(given) != 1:
+            raise InvalidInput(
+                N_("Send exactly one of %(fields)s."),
+                field=prefix + (given[1] if given else body.one_of[0]),
+                fields=", ".join(body.one_of),
+            )
     return values
 
 
@@ -341,9 +433,29 @@ TRANSITION = Body(
 GRADE = Body(
     "GradeRequest",
     (
-        Field("grade", "string", "Cosmetic grade.", required=True, choices=GRADES),
+        Field(
+            "grade",
+            "string",
+            "A cosmetic grade chosen by hand. Over a grade computed from recorded defects (or "
+            "a standing override) this is an override: managers and admins only, with `reason`.",
+            choices=GRADES,
+        ),
+        Field(
+            "defects",
+            "codes",
+            "The codes of every cosmetic defect found in this cycle (an empty list for none); "
+            "the grade is computed from them and replaces any earlier list.",
+            choices=DEFECT_CODES,
+        ),
+        Field(
+            "reason",
+            "string",
+            "Why the grade differs from the defects' grade; required for an override.",
+            max_length=MAX_REASON,
+        ),
         NOTE,
     ),
+    one_of=("grade", "defects"),
 )
 
 SCAN = Body(
@@ -352,7 +464,8 @@ SCAN = Body(
         Field(
             "code",
             "string",
-            "What the scanner read: an asset tag or a manufacturer serial.",
+            "What the scanner read: an asset tag, a location code, a staff badge "
+            "or a manufacturer serial.",
             required=True,
             controls=True,
         ),
@@ -488,6 +601,28 @@ ASSIGN = Body(
             "The username of the technician (or manager or admin) who is to work on the device.",
             required=True,
             max_length=64,
+        ),
+    ),
+)
+
+CHECKS = Body(
+    "ChecksRequest",
+    (
+        Field(
+            "results",
+            "map",
+            "The answers, by check code: pass, fail or na (not applicable), e.g. "
+            '{"screen": "pass", "hinges": "fail"}. Only the checks named are answered.',
+            required=True,
+            choices=CHECK_RESULTS,
+            max_items=100,
+        ),
+        Field(
+            "notes",
+            "map",
+            "Optional notes by check code; each goes with an answer in `results`.",
+            max_length=2000,
+            max_items=100,
         ),
     ),
 )

@@ -1,7 +1,7 @@
-"""Logging in and out, the first administrator, the language switch."""
+"""Logging in and out, badges at workbench terminals, the first administrator, the language."""
 
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from workshop.auth import routes  # noqa: E402,F401  (registers the views)
+from workshop.auth import routes, terminal  # noqa: E402,F401  (registers the views)

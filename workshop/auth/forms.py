@@ -16,6 +16,27 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
+class BadgeForm(FlaskForm):
+    """A staff badge, as scanned, and the PIN typed after it at a workbench terminal."""
+
+    badge = StringField(
+        _l("Badge"),
+        validators=[DataRequired(message=_l("Scan your badge.")), Length(max=64)],
+        render_kw={
+            "autocomplete": "off",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+            "data-badge-field": True,
+        },
+    )
+    # Digits only, but a text box would show them: a password box that brings up a keypad.
+    pin = PasswordField(
+        _l("PIN"),
+        validators=[Length(max=8, message=_l("A PIN is 4 to 8 digits."))],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "data-pin-field": True},
+    )
+
+
 class SetupForm(FlaskForm):
     """The first administrator's account."""
 

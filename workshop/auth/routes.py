@@ -17,6 +17,8 @@ from workshop.database import db
 
 # Choices that belong to the terminal, not to the person logged in on it.
 TERMINAL_KEYS = ("language", "intake_lot")
+# In the session of a badge login: when its last request came (see terminal.py).
+TERMINAL_SEEN = "terminal_seen"
 
 
 def _safe_next(target: str | None) -> str:
@@ -50,9 +52,11 @@ def login() -> Any:
 @login_required
 def logout() -> Any:
     """Log out; the form's CSRF token stops other sites from doing it."""
+    # At a workbench terminal the next person comes by badge.
+    by_badge = session.pop(TERMINAL_SEEN, None) is not None
     logout_user()
     flash(_("You are logged out."), "info")
-    return redirect(url_for("auth.login"))
+    return redirect(url_for("auth.terminal" if by_badge else "auth.login"))
 
 
 @bp.route("/setup", methods=["GET", "POST"])

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app, render_template, request
+from flask_babel import format_decimal, get_timezone
 
 from inventory.board import stage_counts, stuck_devices, work_in_progress
 from inventory.errors import NotFound
 from inventory.lifecycle import STAGES
 from inventory.lots import get_lot, list_lots
+from inventory.worktime import time_per_stage, time_per_technician
 from workshop.board import bp
+from workshop.board.forms import PeriodForm
 from workshop.database import db
 from workshop.display import error_text
 from workshop.roles import requires
 
 # The board lists the longest-waiting devices first; the rest are counted, not listed.
 STUCK_LISTED = 50
+# Without a period asked for, the time page looks back this many days.
+DEFAULT_DAYS = 30
 
 
 @bp.route("/")
@@ -45,3 +51,36 @@ def index() -> Any:
         ),
         technicians=work_in_progress(session),
     ), (404 if problem else 200)
+
+
+@bp.route("/time")
+@requires("view_worktime")
+def time_spent() -> Any:
+    """Time spent per stage and per technician over a period, from the event log."""
+    form = PeriodForm(request.args, meta={"csrf": False})
+    today = datetime.now(get_timezone()).date()
+    if not request.args:
+        form.since.data, form.until.data = today - timedelta(days=DEFAULT_DAYS), today
+    valid = form.validate()
+    since, until = (form.since.data, form.until.data) if valid else (None, None)
+    session = db()
+    return render_template(
+        "board/time.html",
+        form=form,
+        stages=time_per_stage(session, *period(since, until)) if valid else [],
+        technicians=time_per_technician(session, *period(since, until)) if valid else [],
+        hours=hours,
+    ), (200 if valid else 400)
+
+
+def period(since: date, until: date) -> tuple[datetime, datetime]:
+    """From the start of the first day to the end of the last, in the workshop's time zone."""
+    zone = get_timezone()
+    start = datetime.combine(since, time(), zone)
+    end = datetime.combine(until + timedelta(days=1), time(), zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def hours(length: timedelta) -> str:
+    """A length of time in hours, one decimal, written the reader's way."""
+    return format_decimal(length.total_seconds() / 3600, format="#,##0.0")

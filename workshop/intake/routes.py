@@ -19,6 +19,7 @@ from inventory.accounts import User
 from inventory.codes import (
     has_valid_check,
     looks_like_asset_tag,
+    looks_like_badge_code,
     looks_like_location_code,
     normalize,
 )
@@ -55,6 +56,7 @@ OUTCOMES = {
     "misread": _l("Misread: scan again"),
     "invalid": _l("Not a usable code"),
     "location": _l("Location label: not a device"),
+    "staff": _l("Staff badge: not a device"),
 }
 
 
@@ -216,6 +218,21 @@ def _answer_scan(raw: str) -> Any:
         )
         return back
 
+    if resolution.kind == "staff":
+        holder = resolution.user
+        assert holder is not None
+        log("staff")
+        _tell(
+            "bad",
+            _(
+                "%(code)s is the staff badge of %(name)s, not a device. Nothing was created: "
+                "scan the device's serial number or asset tag.",
+                code=code,
+                name=holder.name or holder.username,
+            ),
+        )
+        return back
+
     if resolution.kind == "invalid":
         if not code:
             # An Enter on an empty field: nothing was read, so nothing to log.
@@ -233,6 +250,11 @@ def _answer_scan(raw: str) -> Any:
         if looks_like_location_code(code):
             log("misread")
             _tell("bad", error_text(resolution))
+            return back
+        if looks_like_badge_code(code):
+            log("misread")
+            # A manufacturer serial may have a badge's shape too: offer to receive it.
+            _tell("bad", error_text(resolution), serial=code)
             return back
         log("invalid")
         _tell("bad", _("%(code)s is too long to be a code we use. Scan it again.", code=code))

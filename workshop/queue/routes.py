@@ -28,7 +28,7 @@ def index() -> Any:
 @bp.route("/scan", methods=["POST"])
 @requires("work_queue")
 def scan() -> Any:
-    """Open the scanned device; a device no one holds becomes mine first."""
+    """Open the scanned device's work card; a device no one holds becomes mine first."""
     session = db()
     me = current_user._get_current_object()
     back = url_for("queue.index")
@@ -61,4 +61,4 @@ def scan() -> Any:
     session.commit()
     if was_free:
         flash(_("%(tag)s is now in your queue.", tag=device.asset_tag), "success")
-    return redirect(url_for("devices.show", asset_tag=device.asset_tag))
+    return redirect(url_for("workcard.show", asset_tag=device.asset_tag))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -167,10 +167,11 @@ def complete(order_id: int) -> Any:
         return redirect(url_for("sales.show", order_id=order_id))
     session.commit()
     flash(
-        _(
-            "Sale %(number)s completed: %(count)d devices sold.",
+        ngettext(
+            "Sale %(number)s completed: %(num)d device sold.",
+            "Sale %(number)s completed: %(num)d devices sold.",
+            len(order.lines),
             number=order.number,
-            count=len(order.lines),
         ),
         "success",
     )

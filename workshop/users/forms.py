@@ -1,4 +1,4 @@
-"""Forms of user administration: a new user, (de)activation, an API token."""
+"""Forms of user administration: a new user, (de)activation, an API token, a badge and PIN."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, DataRequired, EqualTo, Length
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Regexp
 
 from inventory.accounts import ROLES
 from workshop.accounts import MIN_PASSWORD
@@ -42,3 +42,25 @@ class TokenForm(FlaskForm):
     """An API token for a script or a bench agent acting as this user."""
 
     label = StringField(_l("What the token is for (optional)"), validators=[Length(max=200)])
+
+
+class BadgeForm(FlaskForm):
+    """Issue a badge, or a new one that replaces the old (only the CSRF token)."""
+
+
+class PinForm(FlaskForm):
+    """The PIN a user types after scanning their badge at a workbench terminal."""
+
+    pin = PasswordField(
+        _l("New PIN"),
+        validators=[
+            DataRequired(message=_l("A PIN is 4 to 8 digits.")),
+            Regexp(r"^[0-9]{4,8}$", message=_l("A PIN is 4 to 8 digits.")),
+        ],
+        render_kw={"inputmode": "numeric", "autocomplete": "new-password", "maxlength": 8},
+    )
+    confirm = PasswordField(
+        _l("PIN again"),
+        validators=[EqualTo("pin", message=_l("The PINs differ."))],
+        render_kw={"inputmode": "numeric", "autocomplete": "new-password", "maxlength": 8},
+    )

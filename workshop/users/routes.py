@@ -1,4 +1,4 @@
-"""User administration: the list, a new user, (de)activation, API tokens."""
+"""User administration: the list, a new user, (de)activation, API tokens, badges and PINs."""
 
 from __future__ import annotations
 
@@ -10,14 +10,16 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from inventory import badges
 from inventory.accounts import User
 from inventory.errors import NotFound, WorkshopError
+from inventory.types import utcnow
 from workshop import accounts
 from workshop.database import db
 from workshop.display import error_text
 from workshop.roles import requires
 from workshop.users import bp
-from workshop.users.forms import ActiveForm, AddUserForm, TokenForm
+from workshop.users.forms import ActiveForm, AddUserForm, BadgeForm, PinForm, TokenForm
 
 # Language names are written in their own language, as in the switch of every page.
 LANGUAGES = {"en": "English", "fr": "Français"}
@@ -100,6 +102,70 @@ def issue_token(username: str) -> Any:
     return response
 
 
+@bp.route("/<username>/badge", methods=["POST"])
+@requires("manage_users")
+def issue_badge(username: str) -> Any:
+    """Issue a staff badge, or a new one: the old code stops working at once."""
+    session = db()
+    user = _user_or_404(session, username)
+    if not BadgeForm().validate_on_submit():
+        flash(_("The form was incomplete. Nothing was changed."), "error")
+        return redirect(url_for("users.index"))
+    replaced = user.badge_code
+    try:
+        code = badges.issue_badge(session, user, by=current_user._get_current_object())
+    except WorkshopError as error:
+        flash(error_text(error), "error")
+        return redirect(url_for("users.index"))
+    session.commit()
+    if replaced:
+        flash(
+            _(
+                "New badge %(code)s for %(username)s: print it. Badge %(old)s no longer works.",
+                code=code,
+                username=user.username,
+                old=replaced,
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _(
+                "Badge %(code)s issued for %(username)s: print it.",
+                code=code,
+                username=user.username,
+            ),
+            "success",
+        )
+    return redirect(url_for("users.index"))
+
+
+@bp.route("/<username>/pin", methods=["POST"])
+@requires("manage_users")
+def set_pin(username: str) -> Any:
+    """Set the PIN typed after the badge; it is never shown again, not even here."""
+    session = db()
+    user = _user_or_404(session, username)
+    form = PinForm()
+    if not form.validate_on_submit():
+        problems = [str(error) for errors in form.errors.values() for error in errors]
+        flash(
+            " ".join(problems)
+            + " "
+            + _("The PIN of %(username)s was not changed.", username=user.username),
+            "error",
+        )
+        return redirect(url_for("users.index"))
+    try:
+        badges.set_pin(session, user, form.pin.data, by=current_user._get_current_object())
+    except WorkshopError as error:
+        flash(error_text(error), "error")
+        return redirect(url_for("users.index"))
+    session.commit()
+    flash(_("The PIN of %(username)s is set.", username=user.username), "success")
+    return redirect(url_for("users.index"))
+
+
 def _user_or_404(session: Session, username: str) -> User:
     try:
         return accounts.get_user(session, username)
@@ -115,5 +181,7 @@ def _list_page(session: Session, form: AddUserForm) -> str:
         form=form,
         active_form=ActiveForm(formdata=None),
         token_form=TokenForm(formdata=None),
+        pin_form=PinForm(formdata=None),
+        now=utcnow(),
         languages=LANGUAGES,
     )
