@@ -79,6 +79,31 @@ def list_locations(session: Session, *, active_only: bool = False) -> list[Locat
     return list(session.scalars(query))
 
 
+def set_in_use(session: Session, location: Location, in_use: bool, *, by: User | None) -> Location:
+    """Retire a location that is emptied (its code is never given again), or bring it back."""
+    if location.active == in_use:
+        return location
+    if not in_use:
+        held = devices_per_location(session).get(location.id, 0)
+        if held:
+            raise Conflict(
+                "%(location)s still holds %(count)s devices: put them away elsewhere first.",
+                location=location.code,
+                count=held,
+            )
+    location.active = in_use
+    session.flush()
+    record_event(
+        session,
+        "location_restored" if in_use else "location_retired",
+        device=None,
+        entered_by=by,
+        location=location.code,
+        name=location.name,
+    )
+    return location
+
+
 def devices_per_location(session: Session) -> dict[int, int]:
     """How many devices sit at each location, counted by the database in one query."""
     rows = session.execute(

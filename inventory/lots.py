@@ -50,6 +50,14 @@ def open_lot(
     code = code.strip()
     if not code or len(code) > 64:
         raise InvalidInput("A lot code is 1 to 64 characters.", field="code")
+    if code.lower() == "new" or code.lower().endswith(".csv"):
+        # A lot's page is /lots/<code>: these would open the new-lot form or a CSV instead.
+        raise InvalidInput(
+            "%(lot)s cannot be a lot code: the lot pages use it. Add a date or the donor, "
+            "for example 2024-06-%(lot)s.",
+            field="code",
+            lot=code,
+        )
     for field, value, limit in (("donor", donor, 200), ("reference", reference, 200)):
         if len(value.strip()) > limit:
             raise InvalidInput(

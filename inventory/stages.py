@@ -13,7 +13,7 @@ from inventory.accounts import User
 from inventory.assignments import finish
 from inventory.errors import Conflict, GateUnmet, IllegalTransition, InvalidInput
 from inventory.events import record_event
-from inventory.lifecycle import STAGES, allowed_moves, unmet_gates
+from inventory.lifecycle import LEFT_STAGES, STAGES, allowed_moves, unmet_gates
 from inventory.models import GRADES, Device
 from inventory.types import utcnow
 
@@ -99,7 +99,12 @@ def move_to_stage(
             what=", ".join(missing),
         )
     previous = device.stage
-    _save(session, device, {"stage": to, "stage_entered_at": occurred_at or utcnow()})
+    changes: dict[str, Any] = {"stage": to, "stage_entered_at": occurred_at or utcnow()}
+    if to in LEFT_STAGES and device.location is not None:
+        # A device sold or recycled has left the shelves; the event keeps where it was.
+        details["from_location"] = device.location.code
+        changes["location"] = None
+    _save(session, device, changes)
     record_event(
         session,
         "stage_change",

@@ -281,6 +281,8 @@ def test_an_illegal_move_names_the_allowed_ones_and_changes_nothing(workshop, se
     result = workshop("device", "move", tag, "sold")
 
     assert result.exit_code == 1
+    # Never a bare sale: it belongs to an order, recorded where prices are asked.
+    assert "sold with a sale order" in result.stderr
     assert "triage, recycled" in result.stderr
     assert "Traceback" not in result.output
     with sessions() as session:

@@ -193,3 +193,16 @@ def test_a_technician_does_not_manage_lots(client, logged_in, sessions):
     assert client.post("/lots/new", data={"code": "L-T", "csrf_token": token}).status_code == 403
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Lot)) == 0
+
+
+def test_a_lot_code_the_lot_pages_use_is_refused_with_a_way_out(client, logged_in, sessions):
+    logged_in("warehouse", "wanda")
+    for code in ("new", "NEW", "june.csv"):
+        response = open_lot_page(client, code=code, donor="Town hall")
+        assert response.status_code == 400, code
+        assert "cannot be a lot code: the lot pages use it" in response.get_data(as_text=True)
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Lot)) == 0
+    # Anything else that merely contains those words is a fine code, and its page opens.
+    assert open_lot_page(client, code="2024-06-new", donor="Town hall").status_code == 302
+    assert client.get("/lots/2024-06-new").status_code == 200

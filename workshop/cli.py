@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import json
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -34,9 +35,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from inventory import badges, devices, intake, lots, stages
 from inventory.accounts import ROLES, User
 from inventory.db import transaction
-from inventory.errors import AlreadyReceived, WorkshopError
+from inventory.errors import AlreadyReceived, IllegalTransition, WorkshopError
 from inventory.events import device_history
-from inventory.lifecycle import STAGES
+from inventory.lifecycle import STAGES, allowed_moves
 from inventory.models import CATEGORIES, GRADES, Lot
 from inventory.recycling import REASONS as RECYCLING_REASONS
 from inventory.recycling import recycle
@@ -222,7 +223,8 @@ def users_group() -> None:
 
 def _read_password() -> str:
     """The first line of standard input when a script pipes it, else asked twice, hidden."""
-    stdin = click.get_text_stream("stdin")
+    # sys.stdin as it is now: click's test runner replaces it, and get_text_stream is going away.
+    stdin = sys.stdin
     if not stdin.isatty():
         line = stdin.readline()
         if not line:
@@ -490,6 +492,20 @@ def device_move(
         device = devices.get_device(session, tag)
         previous = device.stage
         user = _acting_user(session, as_user)
+        if stage in ("sold", "returned"):
+            # A sale has its order and price, a return its reason: recorded where they are asked.
+            moves = [
+                move for move in allowed_moves(device.stage) if move not in ("sold", "returned")
+            ]
+            raise IllegalTransition(
+                "%(asset_tag)s is sold with a sale order and taken back with a reason, on the "
+                "sales pages or through the API. Moves from %(stage)s here: %(moves)s.",
+                asset_tag=device.asset_tag,
+                stage=device.stage,
+                to=stage,
+                allowed=moves,
+                moves=", ".join(moves) or "none",
+            )
         if stage == "recycled":
             # Recycled kilograms are a yearly figure: the reason and weight go with it.
             recycle(session, device, reason=reason, weight_kg=weight_kg, entered_by=user, note=note)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,7 @@ from inventory.locations import (
     get_location,
     list_locations,
     put_away,
+    set_in_use,
 )
 from inventory.models import Device, Event, Location
 from inventory.scanning import log_scan, resolve_code
@@ -78,6 +80,36 @@ def index() -> Any:
         counts=devices_per_location(db_session),
     )
     return page, status
+
+
+@bp.route("/<code>/in-use", methods=["POST"])
+@requires("manage_locations")
+def in_use(code: str) -> Any:
+    """Retire an emptied location, or bring a retired one back into use."""
+    form = FlaskForm()
+    db_session = db()
+    try:
+        location = get_location(db_session, code)
+    except NotFound:
+        abort(404)
+    wanted = request.form.get("in_use") == "yes"
+    if not form.validate_on_submit():
+        flash(_("The request was incomplete. Nothing was changed."), "error")
+    else:
+        try:
+            set_in_use(db_session, location, wanted, by=_user())
+        except WorkshopError as error:
+            db_session.rollback()
+            flash(error_text(error), "error")
+        else:
+            db_session.commit()
+            message = (
+                _("%(code)s is in use again.", code=location.code)
+                if wanted
+                else _("%(code)s is retired: nothing can be put away there.", code=location.code)
+            )
+            flash(message, "success")
+    return redirect(url_for("locations.index"))
 
 
 def _current_location(db_session: Session) -> Location | None:

@@ -44,3 +44,24 @@ class ScanForm(FlaskForm):
 
 class ButtonForm(FlaskForm):
     """A button that changes something: only its CSRF token."""
+
+
+class ReturnForm(FlaskForm):
+    """A sold device coming back: its scanned asset tag and why."""
+
+    code = StringField(
+        _l("Scan the returned device"),
+        filters=[_strip],
+        validators=[
+            DataRequired(message=_l("Scan the asset tag of the device that comes back.")),
+            Length(max=200),
+        ],
+    )
+    reason = StringField(
+        _l("Why it comes back"),
+        filters=[_strip],
+        validators=[
+            DataRequired(message=_l("Say why the customer brought it back.")),
+            Length(max=200, message=_l("A reason is at most 200 characters.")),
+        ],
+    )

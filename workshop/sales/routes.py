@@ -19,13 +19,14 @@ from inventory.sales import (
     list_orders,
     open_order,
     remove_from_order,
+    return_device,
 )
 from inventory.scanning import resolve_code
 from workshop.database import db
 from workshop.display import error_text, label_for
 from workshop.roles import requires
 from workshop.sales import bp
-from workshop.sales.forms import ButtonForm, OrderForm, ScanForm
+from workshop.sales.forms import ButtonForm, OrderForm, ReturnForm, ScanForm
 
 
 def _order_or_404(order_id: int) -> SaleOrder:
@@ -176,3 +177,42 @@ def complete(order_id: int) -> Any:
         "success",
     )
     return redirect(url_for("sales.show", order_id=order.id))
+
+
+@bp.route("/returns", methods=["GET", "POST"])
+@requires("sell")
+def returns() -> Any:
+    """Take back a sold device: scan it, say why, and it goes to stage returned."""
+    form = ReturnForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("sales/returns.html", form=form), status
+    session = db()
+    found = resolve_code(session, form.code.data)
+    if found.kind != "device":
+        form.code.errors.append(
+            _("%(code)s is not one of our devices: scan its asset tag.", code=found.code)
+        )
+        return render_template("sales/returns.html", form=form), 400
+    device = found.device
+    try:
+        return_device(
+            session,
+            device,
+            reason=form.reason.data,
+            entered_by=current_user._get_current_object(),
+        )
+    except WorkshopError as error:
+        session.rollback()
+        form.code.errors.append(error_text(error))
+        return render_template("sales/returns.html", form=form), 409
+    session.commit()
+    flash(
+        _(
+            "%(tag)s is back, in stage %(stage)s: triage it, or put it back on sale.",
+            tag=device.asset_tag,
+            stage=label_for("stage", device.stage),
+        ),
+        "success",
+    )
+    return redirect(url_for("sales.returns"))
