@@ -38,6 +38,7 @@ def test_a_technician_takes_over_a_terminal_with_badge_and_pin(
     try:
         # Wanda worked on this terminal with her password.
         page.goto(server + "/login")
+        assert focused(page) == "username"
         page.keyboard.type("wanda")
         page.keyboard.press("Tab")
         page.keyboard.type(PASSWORD)
@@ -71,6 +72,7 @@ def test_a_wrong_pin_keeps_the_badge_and_asks_again(server, browser, make_user, 
     page = context.new_page()
     try:
         page.goto(server + "/terminal")
+        assert focused(page) == "badge"
         page.keyboard.type(theo)
         page.keyboard.press("Enter")
         page.keyboard.type("1111")
@@ -95,6 +97,7 @@ def test_an_idle_terminal_page_locks_itself_without_a_click(
     page = context.new_page()
     try:
         page.goto(server + "/terminal")
+        assert focused(page) == "badge"
         page.keyboard.type(theo)
         page.keyboard.press("Enter")
         page.keyboard.type("4821")

@@ -104,6 +104,7 @@ def test_the_intake_page_speaks_french_to_a_french_browser(server, browser, make
     try:
         page.goto(server + "/login")
         assert page.get_attribute("html", "lang") == "fr"
+        assert focused(page) == "username"
         page.keyboard.type("wanda")
         page.keyboard.press("Tab")
         page.keyboard.type(PASSWORD)
