@@ -202,11 +202,13 @@ def _stop(_signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def serve(app: Any, listener: socket.socket, threads: int) -> None:
+def serve(app: Any, listener: socket.socket, threads: int, *, balance: Any = None) -> None:
     """Serve requests on the listening socket until Ctrl+C or SIGTERM."""
     from waitress.server import create_server
 
     server = create_server(app, sockets=[listener], threads=threads)
+    if balance is not None:
+        balance(server)
     try:
         # Waitress returns from run() on Ctrl+C (and on SIGTERM, turned into one).
         server.run()
@@ -218,8 +220,13 @@ def supervise(app: Any, listener: socket.socket, args: argparse.Namespace) -> in
     """Fork the worker processes, replace any that dies, stop them all on Ctrl+C or SIGTERM."""
     from workshop.workers import Workers
 
-    def work() -> None:
-        serve(app, listener, args.threads)
+    def work(slot: int) -> None:
+        serve(
+            app,
+            listener,
+            args.threads,
+            balance=lambda server: workers.balance.watch(server, slot),
+        )
         app.extensions["workshop.engine"].dispose()
 
     workers = Workers(work, args.processes)

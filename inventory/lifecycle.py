@@ -81,3 +81,7 @@ def unmet_gates(session: Session, device: Device, stage: str) -> list[str]:
 # Parts whose gates must hold wherever a device moves (web, API, CLI, bench
 # agents), so they are loaded with the lifecycle itself, not by whoever uses them.
 import inventory.checks  # noqa: E402,F401  (registers the manual checks' gates)
+
+# isort: split
+# After the checks, so what a device lacks reads checks first, then bench results.
+import diagnostics.records  # noqa: E402,F401  (registers the diagnostics' and erasures' gates)

@@ -7,9 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -423,3 +425,179 @@ class GradingDefect(Base):
     code: Mapped[str] = mapped_column(String(40))
 
     grading: Mapped[Grading] = relationship(back_populates="defects")
+
+
+# -- diagnostics (bench runs, their measurements, erasure records, limits) -----------------------
+
+DIAGNOSTIC_OUTCOMES = ("pass", "fail", "error", "timeout", "aborted")
+MEASUREMENT_OUTCOMES = ("pass", "fail", "not_measured")
+DRIVE_TYPES = ("HDD", "SSD", "NVME")
+ERASURE_METHODS = ("OVERWRITE", "CRYPTO", "SANITIZE")
+NIST_CATEGORIES = ("Clear", "Purge")
+
+
+class DiagnosticRun(Base):
+    """One run of a diagnostic script on a bench, for one device in one cycle.
+
+    The row exists from before the first byte is sent: while `ended_at` is NULL
+    the run is going on (its outcome says `aborted` until it ends, so a process
+    that dies leaves an aborted run behind, not nothing).
+    """
+
+    __tablename__ = "diagnostic_runs"
+    __table_args__ = (
+        CheckConstraint(
+            "outcome IN ('pass', 'fail', 'error', 'timeout', 'aborted')", name="outcome_known"
+        ),
+        # The gate reads a device's latest run of each script in its cycle.
+        Index("ix_diagnostic_runs_device_id_cycle_script", "device_id", "cycle", "script"),
+        # Runs left open by a dead process are found by their start.
+        Index("ix_diagnostic_runs_ended_at_started_at", "ended_at", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    cycle: Mapped[int] = mapped_column(Integer)
+    script: Mapped[str] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(10), default="aborted")
+    code: Mapped[str] = mapped_column(String(40), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    bench_maker: Mapped[str] = mapped_column(String(100), default="")
+    bench_model: Mapped[str] = mapped_column(String(40), default="")
+    bench_serial: Mapped[str] = mapped_column(String(100), default="")
+    bench_firmware: Mapped[str] = mapped_column(String(40), default="")
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    station: Mapped[str] = mapped_column(String(64), default="")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # {measurement name: {"low": x, "high": y}}: the limits in force when it ran.
+    limits: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    # [{"name", "outcome", "code", "message"}] for each step reached.
+    steps: Mapped[list[Any]] = mapped_column(JSONDocument, default=list)
+    # The drives the bench reported (model, serial, capacity_bytes, type).
+    drives: Mapped[list[Any]] = mapped_column(JSONDocument, default=list)
+    # Every line sent and received, one per text line: "<ISO time> <direction> <text>".
+    transcript: Mapped[str] = mapped_column(Text, default="")
+
+    device: Mapped[Device] = relationship()
+    operator: Mapped[User | None] = relationship()
+    measurements: Mapped[list[DiagnosticMeasurement]] = relationship(
+        back_populates="run", order_by="DiagnosticMeasurement.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def running(self) -> bool:
+        """True while the run has not ended."""
+        return self.ended_at is None
+
+    @property
+    def bench(self) -> str:
+        """The bench as one line: maker, model, serial and firmware."""
+        if not self.bench_model:
+            return ""
+        return f"{self.bench_maker} {self.bench_model} {self.bench_serial} {self.bench_firmware}"
+
+
+class DiagnosticMeasurement(Base):
+    """One value a run measured, with the limits it was held against."""
+
+    __tablename__ = "diagnostic_measurements"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('pass', 'fail', 'not_measured')", name="outcome_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("diagnostic_runs.id"), index=True)
+    step: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(60))
+    value: Mapped[float | None] = mapped_column(Float, default=None)
+    unit: Mapped[str] = mapped_column(String(20), default="")
+    low: Mapped[float | None] = mapped_column(Float, default=None)
+    high: Mapped[float | None] = mapped_column(Float, default=None)
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+    outcome: Mapped[str] = mapped_column(String(12))
+
+    run: Mapped[DiagnosticRun] = relationship(back_populates="measurements")
+
+
+class ErasureRecord(Base):
+    """One drive erased, by a bench in a run or elsewhere (`manual`, with the tool's log)."""
+
+    __tablename__ = "erasure_records"
+    __table_args__ = (
+        CheckConstraint("drive_type IN ('HDD', 'SSD', 'NVME')", name="drive_type_known"),
+        CheckConstraint("method IN ('OVERWRITE', 'CRYPTO', 'SANITIZE')", name="method_known"),
+        CheckConstraint("nist_category IN ('Clear', 'Purge')", name="nist_category_known"),
+        CheckConstraint("capacity_bytes >= 0", name="capacity_not_negative"),
+        Index("ix_erasure_records_device_id_cycle", "device_id", "cycle"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    cycle: Mapped[int] = mapped_column(Integer)
+    # The bench run that erased it; NULL for a drive erased elsewhere.
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("diagnostic_runs.id"), index=True, default=None
+    )
+    drive_model: Mapped[str] = mapped_column(String(200))
+    drive_serial: Mapped[str] = mapped_column(String(100))
+    capacity_bytes: Mapped[int] = mapped_column(BigInteger)
+    drive_type: Mapped[str] = mapped_column(String(4))
+    method: Mapped[str] = mapped_column(String(10))
+    # NIST SP 800-88: OVERWRITE is Clear; CRYPTO and SANITIZE are Purge.
+    nist_category: Mapped[str] = mapped_column(String(5))
+    # The bench's identity, or the tool used elsewhere (name and version).
+    tool: Mapped[str] = mapped_column(String(200), default="")
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    verification: Mapped[str] = mapped_column(Text, default="")
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    # For a manual record: the erasure tool's own log, as text.
+    log: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    device: Mapped[Device] = relationship()
+    run: Mapped[DiagnosticRun | None] = relationship()
+    operator: Mapped[User | None] = relationship(foreign_keys=[operator_id])
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+
+
+class NoStorage(Base):
+    """A device recorded as having no storage in one cycle: it has no drive to erase."""
+
+    __tablename__ = "no_storage"
+    __table_args__ = (UniqueConstraint("device_id", "cycle"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    cycle: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    declared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+
+    declared_by: Mapped[User | None] = relationship()
+
+
+class LimitOverride(Base):
+    """An administrator's limits for one measurement of one script, for one category."""
+
+    __tablename__ = "diagnostic_limits"
+    __table_args__ = (
+        UniqueConstraint("category", "script", "measurement"),
+        CheckConstraint("low IS NULL OR high IS NULL OR low <= high", name="low_not_above_high"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(String(20))
+    script: Mapped[str] = mapped_column(String(40))
+    measurement: Mapped[str] = mapped_column(String(60))
+    low: Mapped[float | None] = mapped_column(Float, default=None)
+    high: Mapped[float | None] = mapped_column(Float, default=None)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    changed_by: Mapped[User | None] = relationship()

@@ -6,7 +6,8 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from dataclasses import asdict
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +18,15 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from diagnostics import records
+from diagnostics.results import BenchIdentity, Erasure, Measurement, RunResult
 from inventory.accounts import User
 from inventory.checks import DEFAULT_CHECKLISTS, answer_every_check, seed_default_checklists
 from inventory.db import Base, make_engine, make_sessionmaker
+from inventory.devices import get_device
 from inventory.models import Device
 from inventory.stages import move_to_stage, set_grade
+from inventory.types import utcnow
 from workshop import accounts, create_app
 from workshop.migrate import upgrade
 
@@ -199,7 +204,111 @@ def enter_ready(
     """Do what `ready` asks of a device in qc (a grade, every check passed), then move it there."""
     set_grade(session, device, grade, entered_by=entered_by)
     answer_every_check(session, device, entered_by=entered_by, occurred_at=occurred_at)
+    pass_diagnostics(session, device, operator=entered_by, occurred_at=occurred_at)
     return move_to_stage(session, device, "ready", entered_by=entered_by, occurred_at=occurred_at)
+
+
+# The bench each script runs on (diagnostics/scripts.py has the same).
+BENCH_MODELS = {
+    "battery": "BATT-100",
+    "psu": "PSU-200",
+    "disk-health": "DISK-300",
+    "erasure": "DISK-300",
+}
+
+
+def passing_result(
+    script: str, *, drive_serial: str = "WX41A12B3456", at: datetime | None = None
+) -> RunResult:
+    """What a bench run that passed returns: one measurement, and a drive erased for `erasure`."""
+    ended = at or utcnow()
+    started = ended - timedelta(minutes=5)
+    found = [
+        Measurement("check", f"{script}_ok", 1.0, "", 1.0, None, True, "pass"),
+    ]
+    drives = []
+    if script == "erasure":
+        drives.append(
+            Erasure(
+                "WDC WD5000LPLX",
+                drive_serial,
+                500_107_862_016,
+                "HDD",
+                "OVERWRITE",
+                "Clear",
+                True,
+                "PASS,4096",
+                started,
+                ended,
+            )
+        )
+    return RunResult(
+        script=script,
+        outcome="pass",
+        code="",
+        message="",
+        started_at=started,
+        ended_at=ended,
+        bench=BenchIdentity("ACME Bench", BENCH_MODELS[script], "B-0001", "1.0.0"),
+        measurements=found,
+        erasures=drives,
+    )
+
+
+def pass_diagnostics(
+    session: Session,
+    device: Device,
+    *,
+    operator: User | None = None,
+    occurred_at: datetime | None = None,
+) -> list[Any]:
+    """Record a passing run of every script `ready` asks of the device's category (and so an
+    erasure of its drive), as if the benches had run them."""
+    return [
+        records.record_run(
+            session,
+            device,
+            passing_result(script, at=occurred_at),
+            operator=operator,
+            station="tests",
+        )
+        for script in records.required_scripts(device.category)
+    ]
+
+
+def pass_diagnostics_in_app(app: Flask, asset_tag: str) -> None:
+    """Record passing bench runs for a device of a running app, in a session of its own."""
+    with make_sessionmaker(app.extensions["workshop.engine"])() as session:
+        pass_diagnostics(session, get_device(session, asset_tag))
+        session.commit()
+
+
+def result_json(result: RunResult) -> dict[str, Any]:
+    """A RunResult as a bench agent posts it to the API."""
+    body = asdict(result)
+    body.pop("transcript")
+    body.pop("steps")
+    if result.bench is None:
+        body.pop("bench")
+    for erasure in body["erasures"]:
+        for name in ("started_at", "ended_at"):
+            erasure[name] = erasure[name].isoformat()
+    for name in ("started_at", "ended_at"):
+        body[name] = body[name].isoformat()
+    return body
+
+
+def record_diagnostics_by_api(
+    client: FlaskClient, headers: dict[str, str], asset_tag: str, category: str = "laptop"
+) -> None:
+    """Post a passing run of every script `ready` asks of the category, as a bench agent would."""
+    for script in records.required_scripts(category):
+        response = client.post(
+            f"/api/v1/devices/{asset_tag}/diagnostics",
+            json=result_json(passing_result(script)),
+            headers=headers,
+        )
+        assert response.status_code == 201, response.get_json()
 
 
 def check_codes(category: str = "laptop") -> list[str]:
@@ -213,21 +322,76 @@ def answer_checks_by_api(
     asset_tag: str,
     result: str = "pass",
     category: str = "laptop",
+    *,
+    diagnostics: bool = True,
 ) -> Any:
-    """Answer every check of a device through the API, as a technician's tablet would."""
+    """Answer every check of a device through the API, as a technician's tablet would; with
+    `diagnostics`, the benches' passing runs are recorded too (what else `ready` asks)."""
     body = {"results": dict.fromkeys(check_codes(category), result)}
     response = client.post(f"/api/v1/devices/{asset_tag}/checks", json=body, headers=headers)
     assert response.status_code == 200, response.get_json()
+    if diagnostics:
+        record_diagnostics_by_api(client, headers, asset_tag, category)
     return response
 
 
 def answer_checks_on_page(
-    client: FlaskClient, asset_tag: str, result: str = "pass", category: str = "laptop"
+    client: FlaskClient,
+    asset_tag: str,
+    result: str = "pass",
+    category: str = "laptop",
+    *,
+    diagnostics: bool = True,
 ) -> Any:
-    """Answer every check of a device on its checklist page, as the logged-in client."""
+    """Answer every check of a device on its checklist page, as the logged-in client; with
+    `diagnostics`, the benches' passing runs are recorded too (what else `ready` asks)."""
     page = f"/devices/{asset_tag}/checks"
     form = {f"result-{code}": result for code in check_codes(category)}
     form["csrf_token"] = csrf_token(client, page)
     response = client.post(page, data=form)
     assert response.status_code == 302, response.get_data(as_text=True)
+    if diagnostics:
+        pass_diagnostics_in_app(client.application, asset_tag)
     return response
+
+
+# -- bench simulators (tests/bench_simulator.py) ------------------------------------------------
+
+# Long operations run this much faster than on a real bench: a capacity test in about 0.5 s.
+BENCH_SPEED = 20_000
+
+
+@pytest.fixture
+def bench_simulator() -> Iterator[Callable[..., Any]]:
+    """Start simulated benches on real ptys: make(model, **faults); all closed after the test."""
+    from tests.bench_simulator import BenchSimulator
+
+    started: list[BenchSimulator] = []
+
+    def make(model: str = "BATT-100", **faults: Any) -> BenchSimulator:
+        faults.setdefault("speed", BENCH_SPEED)
+        bench = BenchSimulator(model, **faults)
+        started.append(bench)
+        return bench
+
+    yield make
+    for bench in started:
+        bench.close()
+
+
+@pytest.fixture
+def battery_bench(bench_simulator: Callable[..., Any]) -> Any:
+    """A healthy BATT-100 with a good battery on a real pty (`.url`; `.set(...)` for faults)."""
+    return bench_simulator("BATT-100")
+
+
+@pytest.fixture
+def psu_bench(bench_simulator: Callable[..., Any]) -> Any:
+    """A healthy PSU-200 with a good supply on a real pty."""
+    return bench_simulator("PSU-200")
+
+
+@pytest.fixture
+def disk_bench(bench_simulator: Callable[..., Any]) -> Any:
+    """A DISK-300 holding a healthy HDD on a real pty."""
+    return bench_simulator("DISK-300")

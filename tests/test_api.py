@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from inventory.codes import has_valid_check
 from inventory.models import Device, Event, Scan
-from tests.conftest import answer_checks_by_api, check_codes
+from tests.conftest import answer_checks_by_api, check_codes, record_diagnostics_by_api
 
 API = "/api/v1"
 LOT = "L-2024-031"
@@ -188,6 +188,15 @@ def test_a_laptop_moves_through_the_stages_and_its_history_says_who_did_what(
         "stage_change",
         "graded",
         "checks",
+        # The benches' runs, posted by the agent with theo's token: battery, disk health,
+        # then the erasure and the drive it erased.
+        "diagnostic_started",
+        "diagnostic_run",
+        "diagnostic_started",
+        "diagnostic_run",
+        "diagnostic_started",
+        "erasure",
+        "diagnostic_run",
         "stage_change",
     ]
     assert [event["id"] for event in events] == sorted(event["id"] for event in events)
@@ -197,7 +206,15 @@ def test_a_laptop_moves_through_the_stages_and_its_history_says_who_did_what(
     assert events[5]["payload"]["grade"] == "A"
     assert events[5]["payload"]["note"] == "Tiny scratch on the lid"
     assert set(events[6]["payload"]["results"].values()) == {"pass"}
-    assert events[7]["payload"]["note"] == "Boxed, shelf R3"
+    runs = [event["payload"] for event in events if event["kind"] == "diagnostic_run"]
+    assert [(run["script"], run["outcome"]) for run in runs] == [
+        ("battery", "pass"),
+        ("disk-health", "pass"),
+        ("erasure", "pass"),
+    ]
+    assert events[-1]["payload"]["note"] == "Boxed, shelf R3"
+    assert [run["script"] for run in device["diagnostics"]] == ["erasure", "disk-health", "battery"]
+    assert [item["drive_serial"] for item in device["erasures"]] == ["WX41A12B3456"]
     for event in events:
         assert aware(event["recorded_at"]) >= aware(event["occurred_at"])
     assert aware(device["stage_entered_at"]) >= aware(device["received_at"])
@@ -216,23 +233,32 @@ def test_an_illegal_move_names_the_allowed_ones_and_changes_nothing(client, ware
     assert len(device["events"]) == 1
 
 
-def test_the_ready_gate_asks_for_a_grade_and_the_checks(client, warehouse, technician):
+def test_the_ready_gate_asks_for_a_grade_the_checks_and_the_benches(client, warehouse, technician):
     tag = receive(client, warehouse, "PF1ABC42").get_json()["asset_tag"]
     for stage in ("triage", "erasure", "diagnostics", "qc"):
         move(client, technician, tag, stage)
     unanswered = f"answers to the checks ({', '.join(check_codes('laptop'))})"
+    benches = [
+        "a passing battery run",
+        "a passing disk-health run",
+        "a passing erasure run",
+        "an erasure record for every drive, or the device marked as having no storage",
+    ]
 
     response = move(client, technician, tag, "ready")
     assert response.status_code == 409
     error = error_of(response)
-    assert (error["code"], error["missing"]) == ("gate_unmet", ["grade", unanswered])
+    assert (error["code"], error["missing"]) == ("gate_unmet", ["grade", unanswered, *benches])
 
     graded = grade(client, technician, tag, "B")
     assert graded.status_code == 200
     assert graded.get_json()["grade"] == "B"
     still = error_of(move(client, technician, tag, "ready"))
-    assert (still["code"], still["missing"]) == ("gate_unmet", [unanswered])
-    answer_checks_by_api(client, technician, tag)
+    assert (still["code"], still["missing"]) == ("gate_unmet", [unanswered, *benches])
+    answer_checks_by_api(client, technician, tag, diagnostics=False)
+    still = error_of(move(client, technician, tag, "ready"))
+    assert (still["code"], still["missing"]) == ("gate_unmet", benches)
+    record_diagnostics_by_api(client, technician, tag)
     assert move(client, technician, tag, "ready").get_json()["stage"] == "ready"
 
 

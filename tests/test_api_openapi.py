@@ -9,12 +9,22 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from sqlalchemy.exc import OperationalError
 
-from tests.conftest import check_codes
+from tests.conftest import check_codes, passing_result, result_json
 
 API = "/api/v1"
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 LAPTOP = {"serial_number": "PF1ABC42", "category": "laptop", "make": "Lenovo", "model": "T480"}
 EVERY_CHECK_PASSED = {"results": dict.fromkeys(check_codes("laptop"), "pass")}
+A_RUN = {"script": "battery", "outcome": "pass", "started_at": "2026-03-04T09:00:00+00:00"}
+A_DRIVE = {
+    "drive_model": "Samsung PM981",
+    "drive_serial": "S4DYNX0M123456",
+    "capacity_bytes": 256_060_514_304,
+    "drive_type": "NVME",
+    "method": "CRYPTO",
+    "tool": "ShredOS nwipe 0.34",
+    "log": "nwipe: Samsung PM981 S4DYNX0M123456: crypto erase, verified",
+}
 
 
 @pytest.fixture
@@ -114,6 +124,9 @@ def test_request_bodies_name_their_required_fields_and_refuse_others(client, doc
         ("/locations", "post"): {"name": "Shelf B1", "kind": "shelf"},
         ("/devices/{asset_tag}/assignment", "post"): {"technician": "root"},
         ("/devices/{asset_tag}/checks", "post"): {"results": {"screen": "pass"}},
+        ("/devices/{asset_tag}/diagnostics", "post"): A_RUN,
+        ("/devices/{asset_tag}/erasures", "post"): A_DRIVE,
+        ("/devices/{asset_tag}/no-storage", "post"): {"note": "The donor kept the drive."},
     }
     schemas = document["components"]["schemas"]
     with_bodies = {
@@ -213,6 +226,10 @@ def test_real_answers_match_the_document_for_every_documented_status(
     call("POST", move, technician, json={"to": "recycled", "reason": "obsolete"})
     call("POST", f"{API}/devices/{tag}/grade", technician, json={"grade": "B"})
     call("POST", f"{API}/devices/{tag}/checks", technician, json=EVERY_CHECK_PASSED)
+    # A device that has left cannot be tested, erased or declared; nor can one that is not.
+    for path, body in (("diagnostics", A_RUN), ("erasures", A_DRIVE), ("no-storage", {})):
+        call("POST", f"{API}/devices/{tag}/{path}", technician, json=body)
+        call("POST", f"{API}/devices/A0000042X/{path}", technician, json=body)
     call("POST", f"{API}/devices/A0000042X/checks", technician, json=EVERY_CHECK_PASSED)
     call("POST", f"{API}/devices/{tag}/assignment", admin, json={"technician": "theo"})
     call("GET", f"{API}/devices/{tag}", technician)
@@ -244,6 +261,14 @@ def test_real_answers_match_the_document_for_every_documented_status(
     call("POST", f"{API}/devices/{sold}/grade", technician, json={"grade": "B"})
     call("POST", f"{API}/devices/{sold}/checks", technician, json=EVERY_CHECK_PASSED)
     call("POST", f"{API}/devices/{sold}/transitions", technician, json={"to": "ready"})
+    for script in ("battery", "disk-health", "erasure"):
+        run = result_json(passing_result(script))
+        call("POST", f"{API}/devices/{sold}/diagnostics", technician, json=run)
+    call("POST", f"{API}/devices/{sold}/erasures", technician, json=A_DRIVE)
+    call("POST", f"{API}/devices/{sold}/no-storage", technician, json={})
+    call("POST", f"{API}/devices/{sold}/no-storage", technician, json={"note": "Twice"})
+    call("POST", f"{API}/devices/{sold}/transitions", technician, json={"to": "ready"})
+    call("GET", f"{API}/devices/{sold}", technician)
     sale = {
         "customer": "Mme Durand",
         "channel": "shop",
@@ -254,6 +279,11 @@ def test_real_answers_match_the_document_for_every_documented_status(
     call("POST", f"{API}/devices/{sold}/return", seller, json={"reason": "Dead on arrival"})
     call("POST", f"{API}/devices/{sold}/return", seller, json={"reason": "Twice"})
     call("POST", f"{API}/devices/A0000042X/return", seller, json={"reason": "Unknown"})
+    for url, limit in (
+        (f"{API}/devices/{sold}/diagnostics", 8 * 1024 * 1024),
+        (f"{API}/devices/{sold}/erasures", 1024 * 1024),
+    ):
+        call("POST", url, admin, data=b"{" + b" " * limit + b"}", content_type="application/json")
 
     manager = bearer("manager", "marie")
     bench = bearer("technician", "tina")
@@ -287,6 +317,9 @@ def test_real_answers_match_the_document_for_every_documented_status(
         f"{API}/locations": {"name": "Bin 4", "kind": "bin"},
         hand_out: {"technician": "theo"},
         f"{API}/devices/{tag}/checks": {"results": {"screen": "pass"}},
+        f"{API}/devices/{tag}/diagnostics": A_RUN,
+        f"{API}/devices/{tag}/erasures": A_DRIVE,
+        f"{API}/devices/{tag}/no-storage": {},
     }
     for url, body in writes.items():
         call("POST", url, json=body)

@@ -15,7 +15,7 @@ from inventory.errors import GateUnmet, IllegalTransition, InvalidInput
 from inventory.intake import receive_device
 from inventory.models import CheckAnswer, CheckItem, Event
 from inventory.stages import move_to_stage, set_grade
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, login, pass_diagnostics
 from tests.test_api_openapi import DocumentedClient
 from tests.test_concurrency import race
 from tests.test_migrations import empty_engine  # noqa: F401  (a fixture)
@@ -46,11 +46,13 @@ def receive(session, serial="PF1CHK01", category="laptop", user=None):
 
 
 def at_qc(session, serial="PF1CHK01", user=None):
-    """A laptop graded and in quality control: only its checks keep it from `ready`."""
+    """A laptop graded, through the benches and in quality control: only its checks keep it
+    from `ready`."""
     device = receive(session, serial, user=user)
     for stage in TO_QC:
         move_to_stage(session, device, stage, entered_by=user)
     set_grade(session, device, "A", entered_by=user)
+    pass_diagnostics(session, device, operator=user)
     return device
 
 
@@ -277,6 +279,10 @@ def test_a_device_back_for_a_new_cycle_is_checked_again(session):
     with pytest.raises(GateUnmet, match="answers to the checks"):
         move_to_stage(session, again, "ready", entered_by=None)
     checks.answer_checks(session, again, all_pass(), entered_by=None)
+    # The benches' runs of the first cycle do not count for the second.
+    with pytest.raises(GateUnmet, match="a passing battery run"):
+        move_to_stage(session, again, "ready", entered_by=None)
+    pass_diagnostics(session, again)
     move_to_stage(session, again, "ready", entered_by=None)
     session.commit()
     cycles = session.scalars(

@@ -20,7 +20,7 @@ from inventory.accounts import ApiToken, User
 from inventory.checks import answer_every_check
 from inventory.devices import get_device
 from inventory.models import Device, Event, Lot
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, pass_diagnostics
 from workshop import accounts, create_app
 from workshop.cli import cli
 
@@ -305,12 +305,19 @@ def test_a_device_is_graded_and_moved_through_the_line_from_the_terminal(
     with sessions() as session:
         answer_every_check(session, get_device(session, tag), entered_by=session.merge(lea))
         session.commit()
+    untested = workshop("device", "move", tag, "ready", "--as", "lea")
+    # And the benches' runs come from the bench (agent or `workshop bench run`).
+    with sessions() as session:
+        pass_diagnostics(session, get_device(session, tag), operator=session.merge(lea))
+        session.commit()
     ready = workshop("device", "move", tag, "ready", "--as", "lea")
 
     assert refused.exit_code == 1
     assert "missing grade, answers to the checks (screen, keyboard," in refused.stderr
     assert unchecked.exit_code == 1
     assert "missing answers to the checks (screen, keyboard," in unchecked.stderr
+    assert untested.exit_code == 1
+    assert "missing a passing battery run, a passing disk-health run," in untested.stderr
     assert (graded.exit_code, ready.exit_code) == (0, 0)
 
     shown = workshop("device", "show", tag)
@@ -322,7 +329,8 @@ def test_a_device_is_graded_and_moved_through_the_line_from_the_terminal(
     assert "1.58 kg" in shown.stdout
     assert "PF1ABCDE" in shown.stdout
     assert "qc -> ready  by lea" in shown.stdout
-    assert shown.stdout.count("\n  20") == 8  # one history line per event
+    # One history line per event: 8, and the 3 runs (each started and ended) and 1 erasure.
+    assert shown.stdout.count("\n  20") == 15
     assert "checks  by lea" in shown.stdout
 
 
@@ -342,7 +350,7 @@ def test_device_show_json_is_what_the_api_returns(workshop, make_user, client):
     assert set(data) == {
         "asset_tag", "serial_number", "identifiers", "category", "make", "model", "specs",
         "weight_kg", "lot", "location", "stage", "stage_entered_at", "grade", "cycle",
-        "received_at", "allowed_moves", "assigned_to", "events",
+        "received_at", "allowed_moves", "assigned_to", "events", "diagnostics", "erasures",
     }  # fmt: skip
     assert (data["serial_number"], data["weight_kg"], data["lot"]) == ("CZC8123XYZ", 5.4, "L-7")
     assert data["allowed_moves"] == ["erasure", "recycled"]

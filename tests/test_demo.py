@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from diagnostics import records
 from inventory.accounts import ROLES, User
 from inventory.db import make_engine, make_sessionmaker
 from inventory.lifecycle import STAGES, TRANSITIONS
@@ -59,6 +60,7 @@ def test_the_demo_is_a_believable_workshop_whose_event_log_tells_its_story(sessi
         stage = None
         graded = False
         answers: dict[str, str] = {}
+        passed: set[str] = set()
         previous = history[0].occurred_at
         for event in history:
             assert previous <= event.occurred_at < NOW, device.asset_tag
@@ -66,6 +68,11 @@ def test_the_demo_is_a_believable_workshop_whose_event_log_tells_its_story(sessi
             graded = graded or event.kind == "graded"
             if event.kind == "intake":
                 answers = {}  # each cycle answers its checks again
+                passed = set()  # and goes through the benches again
+            if event.kind == "diagnostic_run" and event.payload["outcome"] == "pass":
+                passed.add(event.payload["script"])
+            if event.kind == "erasure" and event.payload["manual"]:
+                passed.add("erasure")  # erased elsewhere, recorded by hand
             if event.kind == "checks":
                 assert event.entered_by is not None
                 answers.update(event.payload["results"])
@@ -78,6 +85,8 @@ def test_the_demo_is_a_believable_workshop_whose_event_log_tells_its_story(sessi
                 # Every check of its category answered, none failed.
                 assert set(answers) == set(check_codes(device.category)), device.asset_tag
                 assert "fail" not in answers.values(), device.asset_tag
+                # And the benches passed what its category requires.
+                assert set(records.required_scripts(device.category)) <= passed
             stage = event.to_stage or stage
         assert stage == device.stage
         assert device.stage_entered_at == max(e.occurred_at for e in history if e.to_stage)
@@ -86,6 +95,22 @@ def test_the_demo_is_a_believable_workshop_whose_event_log_tells_its_story(sessi
             assert kinds.count("intake") == 2
             assert "sold" in [event.to_stage for event in history]
     assert any(device.cycle == 2 for device in devices)
+    # The benches' stories: a worn battery failed, then passed once replaced; a failing
+    # disk sent its laptop or desktop to recycling; a desktop's drive was erased elsewhere.
+    runs = [event for event in events if event.kind == "diagnostic_run"]
+    failed = [
+        (run.payload["script"], run.device_id) for run in runs if run.payload["outcome"] == "fail"
+    ]
+    assert sorted(script for script, _device in failed) == ["battery", "disk-health"]
+    worn = next(device for script, device in failed if script == "battery")
+    batteries = [
+        run for run in runs if run.device_id == worn and run.payload["script"] == "battery"
+    ]
+    assert [run.payload["outcome"] for run in batteries] == ["fail", "pass"]
+    failing = next(device for script, device in failed if script == "disk-health")
+    assert session.get(Device, failing).stage == "recycled"
+    manual = [event for event in events if event.kind == "erasure" and event.payload["manual"]]
+    assert len(manual) == 1 and session.get(Device, manual[0].device_id).category == "desktop"
     # A couple of laptops failed a check, went back to repair and passed it on a second look.
     assert sum("fail" in results for results in stories) == 2
     assert ["pass"] in stories

@@ -19,6 +19,11 @@ from tests.conftest import answer_checks_on_page, csrf_token, enter_ready
 LAPTOP_CHECKS = (
     "Screen, Keyboard, Touchpad, Webcam, Speakers, Microphone, Wi-Fi, USB ports, Hinges, Charger"
 )
+# What the benches must have said of a laptop, as the pages say it.
+BENCHES = (
+    "a passing Battery bench test, a passing Disk health bench test, a passing Disk erasure "
+    "bench test, an erasure record for every drive, or the device marked as having no storage"
+)
 
 ROW_TAG = re.compile(r'<a class="tag" href="/devices/(A\d{7}[0-9A-Z])">')
 
@@ -249,14 +254,14 @@ def test_ready_needs_a_grade_and_the_checks_and_their_forms_are_right_there(
     ):
         assert post_move(client, tag, to, stage).status_code == 302
     page = client.get(f"/devices/{tag}").get_data(as_text=True)
-    assert f"Still needs a grade, answers to the checks ({LAPTOP_CHECKS})." in page
+    assert f"Still needs a grade, answers to the checks ({LAPTOP_CHECKS}), {BENCHES}." in page
 
     refused = post_move(client, tag, "ready", "qc")
     assert refused.headers["Location"] == f"/devices/{tag}?focus=grade"
     page = client.get(refused.headers["Location"]).get_data(as_text=True)
     assert (
         f"{tag} cannot enter Ready for sale yet: missing a grade, "
-        f"answers to the checks ({LAPTOP_CHECKS})." in page
+        f"answers to the checks ({LAPTOP_CHECKS}), {BENCHES}." in page
     )
     assert "Set the grade below" in page
     assert re.search(r'<input autofocus[^>]*name="grade-grade"[^>]*value="A"', page)

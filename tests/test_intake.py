@@ -92,8 +92,10 @@ def test_a_sold_device_that_comes_back_starts_a_new_cycle_with_its_history(sessi
     assert back.device.grade is None
     kinds = [event.kind for event in device_history(session, back.device)]
     assert kinds[0] == "intake" and kinds[-1] == "intake"
-    assert len(kinds) == 10
+    # Intake, 4 moves, grade, checks, 3 bench runs (started, ended) and 1 erasure, 2 moves, intake.
+    assert len(kinds) == 17
     assert kinds.count("checks") == 1
+    assert kinds.count("diagnostic_run") == 3
     # The checks of the first cycle do not count for the second: they are asked again.
     assert open_checks(session, back.device) == (check_codes("laptop"), [])
     assert session.scalar(select(func.count()).select_from(Device)) == 1

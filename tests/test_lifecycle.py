@@ -8,9 +8,16 @@ from inventory.events import device_history
 from inventory.intake import receive_device
 from inventory.lifecycle import LEFT_STAGES, STAGES, TRANSITIONS
 from inventory.stages import move_to_stage, set_grade
-from tests.conftest import check_codes, enter_ready
+from tests.conftest import check_codes, enter_ready, pass_diagnostics
 
 UNANSWERED = f"answers to the checks ({', '.join(check_codes('laptop'))})"
+# What the benches must have said of a laptop (diagnostics/records.py).
+BENCH_RESULTS = [
+    "a passing battery run",
+    "a passing disk-health run",
+    "a passing erasure run",
+    "an erasure record for every drive, or the device marked as having no storage",
+]
 
 
 @pytest.fixture
@@ -70,19 +77,23 @@ def test_an_illegal_move_names_the_allowed_ones_and_changes_nothing(session, lap
     assert len(device_history(session, device)) == 1
 
 
-def test_entering_ready_needs_a_grade_and_every_check_passed(session, laptop):
+def test_entering_ready_needs_a_grade_every_check_passed_and_the_benches_passed(session, laptop):
     device, tech = laptop
     for stage in ("triage", "erasure", "diagnostics", "qc"):
         move_to_stage(session, device, stage, entered_by=tech)
     with pytest.raises(GateUnmet) as refused:
         move_to_stage(session, device, "ready", entered_by=tech)
-    assert refused.value.details["missing"] == ["grade", UNANSWERED]
+    assert refused.value.details["missing"] == ["grade", UNANSWERED, *BENCH_RESULTS]
     assert device.stage == "qc"
     set_grade(session, device, "A", entered_by=tech)
     with pytest.raises(GateUnmet) as refused:
         move_to_stage(session, device, "ready", entered_by=tech)
-    assert refused.value.details["missing"] == [UNANSWERED]
+    assert refused.value.details["missing"] == [UNANSWERED, *BENCH_RESULTS]
     answer_every_check(session, device, entered_by=tech)
+    with pytest.raises(GateUnmet) as refused:
+        move_to_stage(session, device, "ready", entered_by=tech)
+    assert refused.value.details["missing"] == BENCH_RESULTS
+    pass_diagnostics(session, device, operator=tech)
     move_to_stage(session, device, "ready", entered_by=tech)
     assert device.stage == "ready"
 
@@ -127,4 +138,9 @@ def test_the_gate_list_takes_more_requirements(session, laptop, monkeypatch):
         move_to_stage(session, device, stage, entered_by=tech)
     with pytest.raises(GateUnmet) as refused:
         move_to_stage(session, device, "ready", entered_by=tech)
-    assert refused.value.details["missing"] == ["grade", UNANSWERED, "erasure record"]
+    assert refused.value.details["missing"] == [
+        "grade",
+        UNANSWERED,
+        *BENCH_RESULTS,
+        "erasure record",
+    ]

@@ -26,6 +26,7 @@ KEYWORDS = {
 METHODS = [
     ("workshop/**.py", "python"),
     ("inventory/**.py", "python"),
+    ("diagnostics/**.py", "python"),
     ("workshop/templates/**.html", "jinja2"),
 ]
 

@@ -17,7 +17,7 @@ from inventory.intake import receive_device
 from inventory.lifecycle import STAGES
 from inventory.models import Assignment, Event, Scan
 from inventory.stages import move_to_stage
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, login, pass_diagnostics
 
 
 def user(session, username):
@@ -210,6 +210,8 @@ def test_a_technician_works_a_laptop_at_quality_control_to_ready_from_the_card(
         unanswered = device_checks(session, device).unanswered
         if unanswered:
             answer_checks(session, device, dict.fromkeys(unanswered, "pass"), entered_by=theo)
+        # And the benches passed it.
+        pass_diagnostics(session, device, operator=theo)
         session.commit()
     login(client, "theo")
     graded = post(

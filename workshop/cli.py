@@ -32,6 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from diagnostics import records
 from inventory import badges, devices, intake, lots, stages
 from inventory.accounts import ROLES, User
 from inventory.db import transaction
@@ -42,7 +43,8 @@ from inventory.models import CATEGORIES, GRADES, Lot
 from inventory.recycling import REASONS as RECYCLING_REASONS
 from inventory.recycling import recycle
 from workshop import accounts, create_app, migrate
-from workshop.api.serialize import device_json, event_json
+from workshop.api.serialize import device_json, erasure_json, event_json, run_json
+from workshop.bench_cli import bench_group
 from workshop.scanner import Listener
 
 EXIT_REFUSED = 1
@@ -161,6 +163,7 @@ cli = FlaskGroup(
 
 # The application is always ours, made by create_app from the environment.
 cli.params = [param for param in cli.params if param.name != "app"]
+cli.add_command(bench_group)
 
 
 # --- database -----------------------------------------------------------------
@@ -457,6 +460,8 @@ def device_show(tag: str, as_json: bool) -> None:
         # The same shape as GET /api/v1/devices/<tag>, so scripts can use either.
         data = device_json(device)
         data["events"] = [event_json(event) for event in device_history(session, device)]
+        data["diagnostics"] = [run_json(run) for run in records.runs(session, device)]
+        data["erasures"] = [erasure_json(item) for item in records.all_erasures(session, device)]
         lot = device.lot
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))

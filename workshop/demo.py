@@ -16,6 +16,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from diagnostics import records
+from diagnostics.results import BenchIdentity, Erasure, Measurement, RunResult
+from diagnostics.scripts import NIST_CATEGORY, SCRIPTS, default_limits
 from inventory import checks, intake, lots, stages
 from inventory.accounts import User
 from inventory.badges import issue_badge, set_pin
@@ -285,6 +288,29 @@ CHECK_FAILURES = (
     ("webcam", "No image from the webcam", "Webcam ribbon cable reseated"),
 )
 
+# The workshop's benches, as they answer *IDN?.
+BENCHES = {
+    "BATT-100": BenchIdentity("ACME Bench", "BATT-100", "B100-0042", "1.4.2"),
+    "PSU-200": BenchIdentity("ACME Bench", "PSU-200", "P200-0007", "2.0.1"),
+    "DISK-300": BenchIdentity("ACME Bench", "DISK-300", "D300-0013", "1.2.0"),
+}
+# The drive each model comes with: (model, capacity in bytes, type).
+DRIVES = {
+    "HDD": ("WDC WD5000LPLX-60ZNTT1", 500_107_862_016, "HDD"),
+    "SSD": ("SAMSUNG MZ7LN256HAJQ", 256_060_514_304, "SSD"),
+    "NVME": ("SAMSUNG MZVLB256HAHQ", 256_060_514_304, "NVME"),
+}
+# A desktop whose drive went to the wiping station (an old PC booting ShredOS) while
+# the dock was busy: recorded by hand, with the tool's log.
+ERASED_ELSEWHERE_LOG = """\
+nwipe 0.34 (ShredOS 2021.08.2_23)
+Device: /dev/sda  Model: %(model)s  Serial: %(serial)s
+Method: PRNG stream, 1 pass, verification: last pass
+Started: %(start)s
+Finished: %(end)s
+Result: ERASED, verification passed, 0 errors
+"""
+
 RETURNS = (
     "Returned by the buyer: battery does not hold its charge",
     "Returned by the buyer: screen flickers",
@@ -353,6 +379,10 @@ class _Workshop:
         self.serials: set[str] = set()
         self.sold: list[tuple[Device, datetime]] = []
         self.check_failures = list(CHECK_FAILURES)
+        # Values measured on the benches come from their own draws, so that the story of
+        # the devices (what the workshop's event log tells) stays the one it always was.
+        self.bench_rng = random.Random(str(rng.getstate()[1][:8]))
+        self.stories = {"worn_battery", "failing_disk", "erased_elsewhere"}
 
     def hire(self) -> list[DemoAccount]:
         made = []
@@ -480,6 +510,151 @@ class _Workshop:
         )
         return when + timedelta(minutes=15)
 
+    def story(self, device: Device, name: str, categories: tuple[str, ...]) -> bool:
+        """True once per story, for the first device of the right category that gets there."""
+        if name in self.stories and device.category in categories:
+            self.stories.remove(name)
+            return True
+        return False
+
+    def run(self, device: Device, script: str, when: datetime, **faults: Any) -> datetime:
+        """Record one bench run of a few minutes from `when`; the moment it ended."""
+        bench = BENCHES[SCRIPTS[script].bench_model]
+        ended = when + timedelta(minutes=2)
+        measurements = self.measure(script, **faults)
+        failed = [item for item in measurements if item.outcome == "fail"]
+        erased = []
+        if script == "erasure":
+            model, capacity, kind = self.drive(device)
+            method = "OVERWRITE" if kind == "HDD" else "CRYPTO"
+            erased.append(
+                Erasure(
+                    model, self.drive_serial(device), capacity, kind, method,
+                    NIST_CATEGORY[method], True, "PASS,4096", when, ended - timedelta(seconds=30),
+                )
+            )  # fmt: skip
+        result = RunResult(
+            script=script,
+            outcome="fail" if failed else "pass",
+            code="out_of_limits" if failed else "",
+            message=f"{', '.join(item.name for item in failed)} out of limits." if failed else "",
+            started_at=when,
+            ended_at=ended,
+            bench=bench,
+            measurements=measurements,
+            erasures=erased,
+        )
+        records.record_run(
+            self.session,
+            device,
+            result,
+            operator=self.bench_rng.choice(self.people["technician"]),
+            station="bench-1",
+            limits_applied=default_limits(SCRIPTS[script]),
+        )
+        return ended
+
+    def measure(
+        self, script: str, *, worn_battery: bool = False, failing_disk: bool = False
+    ) -> list[Measurement]:
+        """Believable values for each measurement of a script, held against its limits."""
+        draw = self.bench_rng
+        values: dict[str, float | None] = {}
+        if script == "battery":
+            values = {
+                "temperature": round(draw.uniform(24, 31), 1),
+                "voltage": round(draw.uniform(11.1, 12.6), 2),
+                "design_capacity": 56000.0,
+                "full_charge_capacity": float(draw.randrange(41000, 54000, 10)),
+                "cycles": float(draw.randint(80, 600)),
+                "health": 58.0 if worn_battery else round(draw.uniform(72, 96), 1),
+                "internal_resistance": float(draw.randint(90, 180)),
+            }
+            values["measured_capacity"] = round(56000 * values["health"] / 100)
+        elif script == "disk-health":
+            values = {
+                "pending_sectors": 12.0 if failing_disk else 0.0,
+                "uncorrectable_sectors": 3.0 if failing_disk else 0.0,
+                "reallocated_sectors": 2300.0 if failing_disk else float(draw.choice((0, 0, 0, 2))),
+                "wear": None,
+                "power_on_hours": float(draw.randint(4000, 30000)),
+            }
+        elif script == "psu":
+            for spec in _specs("psu"):
+                limits = spec.limits
+                if spec.unit == "V" and limits.low is not None and limits.high is not None:
+                    middle = (limits.low + limits.high) / 2
+                    spread = draw.uniform(-0.3, 0.3) * (limits.high - middle)
+                    values[spec.name] = round(middle + spread, 3)
+                elif spec.unit == "mV":
+                    values[spec.name] = round(draw.uniform(8, 0.6 * (limits.high or 50)), 1)
+            values["power_good"] = 1.0
+            values["power_good_time"] = float(draw.randint(180, 320))
+        elif script == "erasure":
+            values = {"verified": 1.0, "sectors_sampled": 4096.0}
+        found = []
+        for step in SCRIPTS[script].steps:
+            for spec in step.measurements:
+                value = values.get(spec.name)
+                if value is None:
+                    outcome = "not_measured"
+                else:
+                    outcome = "pass" if spec.limits.accepts(value) else "fail"
+                found.append(
+                    Measurement(
+                        step.name, spec.name, value, spec.unit, spec.limits.low,
+                        spec.limits.high, spec.required, outcome,
+                    )
+                )  # fmt: skip
+        return found
+
+    def drive(self, device: Device) -> tuple[str, int, str]:
+        storage = str((device.specs or {}).get("storage", "SSD"))
+        if "HDD" in storage:
+            return DRIVES["HDD"]
+        return DRIVES["NVME"] if device.category == "laptop" else DRIVES["SSD"]
+
+    def drive_serial(self, device: Device) -> str:
+        return f"S{device.asset_tag[1:]}D"
+
+    def erase(self, device: Device, when: datetime) -> None:
+        """In the erasure stage: the drive erased on the dock, or recorded as erased elsewhere."""
+        if device.category not in records.REQUIRED_SCRIPTS:
+            return
+        if self.story(device, "erased_elsewhere", ("desktop",)):
+            model, capacity, kind = self.drive(device)
+            start, end = when + timedelta(minutes=5), when + timedelta(minutes=95)
+            records.record_manual_erasure(
+                self.session,
+                device,
+                drive_model=model,
+                drive_serial=self.drive_serial(device),
+                capacity_bytes=capacity,
+                drive_type=kind,
+                method="OVERWRITE",
+                tool="ShredOS 2021.08.2 (nwipe 0.34)",
+                log=ERASED_ELSEWHERE_LOG
+                % {
+                    "model": model,
+                    "serial": self.drive_serial(device),
+                    "start": start.isoformat(),
+                    "end": end.isoformat(),
+                },
+                verification="Verification passed, 0 errors",
+                started_at=start,
+                ended_at=end,
+                entered_by=self.bench_rng.choice(self.people["technician"]),
+            )
+            return
+        self.run(device, "erasure", when + timedelta(minutes=1))
+
+    def diagnose(self, device: Device, when: datetime, **faults: Any) -> None:
+        """In the diagnostics stage: the disk's health, then the battery or the power supply."""
+        scripts = [s for s in records.required_scripts(device.category) if s != "erasure"]
+        moment = when + timedelta(minutes=1)
+        for script in scripts:
+            moment = self.run(device, script, moment, **faults) + timedelta(seconds=30)
+
     def refurbish(self, device: Device, received: datetime) -> None:
         """Walk one device along the workshop's line for as far as time allows."""
         rng, clock = self.rng, self.clock
@@ -496,16 +671,29 @@ class _Workshop:
             when = clock.later(when, least, most)
             if not self.move(device, stage, when, "technician"):
                 return
+            if stage == "erasure":
+                self.erase(device, when)
         if rng.random() < 0.05:
-            self.move(
-                device, "recycled", clock.later(when, 0, 2), "technician",
-                note=rng.choice(BEYOND_REPAIR),
-            )  # fmt: skip
+            failing = self.story(device, "failing_disk", ("laptop", "desktop"))
+            self.diagnose(device, when, failing_disk=failing)
+            moment = clock.later(when, 0, 2)
+            note = rng.choice(BEYOND_REPAIR)
+            if failing:
+                note = "Disk failing (pending sectors): not worth a new one, recycled"
+            self.move(device, "recycled", moment, "technician", note=note)
             return
-        if rng.random() < 0.45:
+        repairing = rng.random() < 0.45
+        worn = repairing and self.story(device, "worn_battery", ("laptop",))
+        self.diagnose(device, when, worn_battery=worn)
+        if repairing:
             when = clock.later(when, 1, 10)
-            if not self.move(device, "repair", when, "technician", note=rng.choice(REPAIRS)):
+            note = rng.choice(REPAIRS)
+            if worn:
+                note = "Battery replaced: it held 58 % of its design capacity"
+            if not self.move(device, "repair", when, "technician", note=note):
                 return
+            if worn:
+                self.run(device, "battery", when + timedelta(minutes=1))
         when = clock.later(when, 2, 15)
         if not self.move(device, "qc", when, "technician"):
             return
@@ -539,6 +727,10 @@ class _Workshop:
             )  # fmt: skip
         elif device.stage == "sold":
             self.sold.append((device, when))
+
+
+def _specs(script: str) -> list[Any]:
+    return [spec for step in SCRIPTS[script].steps for spec in step.measurements]
 
 
 def fill(session: Session, *, now: datetime | None = None, seed: int = SEED) -> DemoWorkshop:

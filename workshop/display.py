@@ -101,6 +101,30 @@ LABELS = {
         "badge_issued": _l("Badge issued"),
         "pin_set": _l("PIN set"),
         "badge_locked": _l("Badge locked after wrong PINs"),
+        "diagnostic_started": _l("Bench test started"),
+        "diagnostic_run": _l("Bench test"),
+        "erasure": _l("Drive erased"),
+        "no_storage": _l("Recorded as having no storage"),
+        "diagnostic_limits_changed": _l("Test limits changed"),
+    },
+    "script": {
+        "battery": _l("Battery"),
+        "psu": _l("Power supply"),
+        "disk-health": _l("Disk health"),
+        "erasure": _l("Disk erasure"),
+    },
+    # A run's outcome, said so that a fail (the device) and an error (the bench) differ.
+    "run_outcome": {
+        "pass": _l("Passed"),
+        "fail": _l("Failed: the device is faulty"),
+        "error": _l("Error: the test setup failed"),
+        "timeout": _l("Error: the bench did not answer"),
+        "aborted": _l("Stopped before the end"),
+    },
+    "measurement_outcome": {
+        "pass": _l("within limits"),
+        "fail": _l("OUT OF LIMITS"),
+        "not_measured": _l("not measured"),
     },
     "identifier": {
         "serial": _l("Serial number"),
@@ -141,6 +165,9 @@ LABELS = {
     # What a gate reports as missing, said as the thing to provide.
     "gate": {
         "grade": _l("a grade"),
+        "an erasure record for every drive, or the device marked as having no storage": _l(
+            "an erasure record for every drive, or the device marked as having no storage"
+        ),
     },
 }
 
@@ -157,6 +184,10 @@ _CHECK_GATES = (
         N_("a pass on the failed checks (%(checks)s)"),
     ),
 )
+
+
+# The diagnostics' gate (diagnostics/records.py) names the script by its code.
+_RUN_GATE = re.compile(r"a passing (?P<script>[a-z-]+) run")
 
 
 def label_for(kind: str, code: str | None) -> str:
@@ -180,6 +211,10 @@ def gate_label(item: str, asset_tag: str | None = None) -> str:
             labels = _check_labels(codes, _category_of(asset_tag))
             names = ", ".join(labels.get(code, code) for code in codes)
             return gettext(template, checks=names)
+    found = _RUN_GATE.fullmatch(item)
+    if found:
+        script = label_for("script", found.group("script"))
+        return gettext("a passing %(script)s bench test", script=script)
     return str(LABELS["gate"].get(item, item))
 
 

@@ -36,6 +36,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "override_grade": frozenset(OVERRIDE_ROLES),
     # The technician's page for one device: what to do, the checks, the grade, the next move.
     "work_card": frozenset({"technician", "manager", "admin"}),
+    # Bench runs, erasure records and "no storage": the bench's work (agents use a bench token).
+    "record_diagnostics": frozenset({"technician", "manager", "admin"}),
+    # The limits each category's measurements are held against.
+    "manage_diagnostic_limits": frozenset({"admin"}),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

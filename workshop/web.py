@@ -53,6 +53,7 @@ def init_app(app: Flask) -> None:
     from workshop.board import bp as board_bp
     from workshop.checklists import bp as checklists_bp
     from workshop.devices import bp as devices_bp
+    from workshop.diagnostics_pages import bp as diagnostics_bp
     from workshop.intake import bp as intake_bp
     from workshop.locations import bp as locations_bp
     from workshop.lots import bp as lots_bp
@@ -79,6 +80,7 @@ def init_app(app: Flask) -> None:
         queue_bp,
         checklists_bp,
         workcard_bp,
+        diagnostics_bp,
     ):
         app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens, not cookies, so no CSRF there.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import signal
 import sys
@@ -40,27 +41,69 @@ def _stop_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-class Workers:
-    """A fixed number of forked processes each running `work`; the parent only watches."""
+class Balance:
+    """Open connections kept even across the workers, seen through a table they share.
 
-    def __init__(self, work: Callable[[], None], count: int) -> None:
+    A connection stays with the worker that accepted it (browsers and scanners
+    keep theirs open), so a worker that took more than its share would serve
+    them slower while another idles: a worker holding more connections than
+    the least loaded one leaves the next to the others.
+    """
+
+    # A worker silent this long (wedged, or gone) no longer holds the others back.
+    STALE_S = 3.0
+
+    def __init__(self, count: int) -> None:
+        context = multiprocessing.get_context("fork")
+        self.count = count
+        self._open = context.Array("i", count, lock=False)
+        self._seen = context.Array("d", count, lock=False)
+
+    def should_accept(self, slot: int, held: int) -> bool:
+        """Record what this worker holds; True unless another live worker holds fewer."""
+        now = time.monotonic()
+        self._open[slot], self._seen[slot] = held, now
+        fewest = min(
+            self._open[other]
+            for other in range(self.count)
+            if other == slot or now - self._seen[other] < self.STALE_S
+        )
+        return held <= fewest
+
+    def watch(self, server: Any, slot: int) -> None:
+        """Make a waitress server accept new connections only when it is not ahead of the rest."""
+        readable = server.readable
+
+        def balanced_readable() -> bool:
+            # The map holds the listening socket and the trigger as well, in every
+            # worker alike, so its size compares connections fairly.
+            return bool(readable()) and self.should_accept(slot, len(server._map))
+
+        server.readable = balanced_readable
+
+
+class Workers:
+    """A fixed number of forked processes each running `work(slot)`; the parent only watches."""
+
+    def __init__(self, work: Callable[[int], None], count: int) -> None:
         self.work = work
         self.count = count
-        self.pids: set[int] = set()
+        self.pids: dict[int, int] = {}
         self.failed = ""
         self._deaths: deque[float] = deque()
-        # Made before the first fork, so that every worker shares it.
+        # Made before the first fork, so that every worker shares them.
         self._turns = share_write_turns()
+        self.balance = Balance(count)
 
     def run(self) -> None:
         """Start the workers and replace those that die, until stopped or failing."""
-        for _ in range(self.count):
-            self._spawn()
+        for slot in range(self.count):
+            self._spawn(slot)
         while self.pids:
             pid, status = os.wait()
             if pid not in self.pids:
                 continue
-            self.pids.discard(pid)
+            slot = self.pids.pop(pid)
             self._turns.free_after(pid)
             if self._too_many_deaths():
                 self.failed = (
@@ -75,7 +118,7 @@ class Workers:
                 pid,
                 os.waitstatus_to_exitcode(status),
             )
-            self._spawn()
+            self._spawn(slot)
 
     def stop(self) -> None:
         """Ask every worker to finish (SIGTERM), then kill those that do not in time."""
@@ -90,7 +133,7 @@ class Workers:
                 except ChildProcessError:
                     done = pid
                 if done:
-                    self.pids.discard(pid)
+                    self.pids.pop(pid, None)
             if self.pids and time.monotonic() > deadline:
                 for pid in self.pids:
                     with suppress(ProcessLookupError):
@@ -105,19 +148,19 @@ class Workers:
             self._deaths.popleft()
         return len(self._deaths) > MAX_RESTARTS
 
-    def _spawn(self) -> None:
+    def _spawn(self, slot: int) -> None:
         pid = os.fork()
         if pid == 0:
-            self._be_worker()
-        self.pids.add(pid)
+            self._be_worker(slot)
+        self.pids[pid] = slot
 
-    def _be_worker(self) -> NoReturn:
+    def _be_worker(self, slot: int) -> NoReturn:
         status = 0
         try:
             signal.signal(signal.SIGTERM, _interrupt)
             signal.signal(signal.SIGINT, signal.default_int_handler)
             _stop_with_parent(os.getppid())
-            self.work()
+            self.work(slot)
         except KeyboardInterrupt:
             pass
         except BaseException:

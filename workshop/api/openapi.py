@@ -11,15 +11,21 @@ from copy import deepcopy
 from functools import cache
 from typing import Any
 
+from diagnostics.records import REQUIRED_SCRIPTS, SCRIPT_NAMES
+from diagnostics.results import OUTCOMES
 from inventory.grading import CATALOGUE, DEFECT_CODES, MAX_MINOR_FOR_B
 from inventory.lifecycle import STAGES
 from inventory.models import (
     ASSIGNMENT_END_REASONS,
     CATEGORIES,
     CHECK_RESULTS,
+    DRIVE_TYPES,
+    ERASURE_METHODS,
     GRADES,
     IDENTIFIER_KINDS,
     LOCATION_KINDS,
+    MEASUREMENT_OUTCOMES,
+    NIST_CATEGORIES,
     SALE_CHANNELS,
     SALE_STATUSES,
 )
@@ -27,10 +33,13 @@ from workshop.api.validation import (
     ASSIGN,
     CHECKS,
     DEVICE_QUERY,
+    DIAGNOSTIC,
     GRADE,
     INTAKE,
     LOCATION,
     LOT,
+    MANUAL_ERASURE,
+    NO_STORAGE,
     PUT_AWAY,
     RETURN,
     SALE,
@@ -40,7 +49,22 @@ from workshop.api.validation import (
 )
 from workshop.roles import PERMISSIONS
 
-BODIES = (INTAKE, TRANSITION, GRADE, SCAN, LOT, SALE, RETURN, PUT_AWAY, LOCATION, ASSIGN, CHECKS)
+BODIES = (
+    INTAKE,
+    TRANSITION,
+    GRADE,
+    SCAN,
+    LOT,
+    SALE,
+    RETURN,
+    PUT_AWAY,
+    LOCATION,
+    ASSIGN,
+    CHECKS,
+    DIAGNOSTIC,
+    MANUAL_ERASURE,
+    NO_STORAGE,
+)
 
 ERROR_CODES = (
     "invalid",
@@ -233,8 +257,115 @@ def _schemas() -> dict[str, Any]:
             "The device with its grade, and where the grade comes from.",
         ),
         "DeviceWithEvents": _object(
-            {**DEVICE_PROPERTIES, "events": {"type": "array", "items": _ref("Event")}},
-            "A device and its whole history, oldest event first.",
+            {
+                **DEVICE_PROPERTIES,
+                "events": {"type": "array", "items": _ref("Event")},
+                "diagnostics": {
+                    "type": "array",
+                    "items": _ref("DiagnosticRun"),
+                    "description": "Every bench run of the device, in every cycle, newest first.",
+                },
+                "erasures": {
+                    "type": "array",
+                    "items": _ref("ErasureRecord"),
+                    "description": "Every drive erased, in every cycle, oldest first.",
+                },
+            },
+            "A device and its whole history, oldest event first, with its bench runs and "
+            "erasure records.",
+        ),
+        "DiagnosticRun": _object(
+            {
+                "id": {"type": "integer"},
+                "script": {"type": "string", "enum": list(SCRIPT_NAMES)},
+                "cycle": {"type": "integer", "minimum": 1},
+                "outcome": {
+                    "type": "string",
+                    "enum": list(OUTCOMES),
+                    "description": "pass; fail: the device is faulty; error or timeout: the "
+                    "test setup failed; aborted: stopped, or still running.",
+                },
+                "running": {
+                    "type": "boolean",
+                    "description": "True while the run has not ended (outcome aborted meanwhile).",
+                },
+                "code": STRING,
+                "message": STRING,
+                "bench": {"anyOf": [_ref("BenchIdentity"), {"type": "null"}]},
+                "operator": _nullable({"type": "string", "description": "A username."}),
+                "station": STRING,
+                "started_at": TIME,
+                "ended_at": _nullable(TIME),
+                "limits": {
+                    "type": "object",
+                    "description": "The limits applied, by measurement: {low, high}.",
+                },
+                "steps": {"type": "array", "items": {"type": "object"}},
+                "drives": {
+                    "type": "array",
+                    "items": {"type": "object"},
+                    "description": "The drives the bench reported: model, serial, "
+                    "capacity_bytes, type.",
+                },
+                "measurements": {"type": "array", "items": _ref("Measurement")},
+            },
+            "One run of a diagnostic script on a bench.",
+        ),
+        "BenchIdentity": _object(
+            {"maker": STRING, "model": STRING, "serial": STRING, "firmware": STRING},
+            "A bench, as it answered *IDN?.",
+        ),
+        "Measurement": _object(
+            {
+                "step": STRING,
+                "name": STRING,
+                "value": _nullable({"type": "number"}),
+                "unit": STRING,
+                "low": _nullable({"type": "number"}),
+                "high": _nullable({"type": "number"}),
+                "required": {"type": "boolean"},
+                "outcome": {"type": "string", "enum": list(MEASUREMENT_OUTCOMES)},
+            },
+            "One value a run measured and the limits it was held against.",
+        ),
+        "ErasureRecord": _object(
+            {
+                "id": {"type": "integer"},
+                "cycle": {"type": "integer", "minimum": 1},
+                "run": _nullable(
+                    {"type": "integer", "description": "The bench run; null when erased elsewhere."}
+                ),
+                "drive_model": STRING,
+                "drive_serial": STRING,
+                "capacity_bytes": {"type": "integer", "minimum": 0},
+                "drive_type": {"type": "string", "enum": list(DRIVE_TYPES)},
+                "method": {"type": "string", "enum": list(ERASURE_METHODS)},
+                "nist_category": {"type": "string", "enum": list(NIST_CATEGORIES)},
+                "tool": {"type": "string", "description": "The bench, or the tool used elsewhere."},
+                "operator": _nullable({"type": "string", "description": "A username."}),
+                "started_at": TIME,
+                "ended_at": TIME,
+                "verified": {"type": "boolean"},
+                "verification": STRING,
+                "manual": {
+                    "type": "boolean",
+                    "description": "True for a drive erased elsewhere and recorded by hand.",
+                },
+                "log": {"type": "string", "description": "The tool's log, for a manual record."},
+                "recorded_by": _nullable({"type": "string", "description": "A username."}),
+                "recorded_at": TIME,
+            },
+            "One drive erased: by which method, NIST SP 800-88 category, tool and person.",
+        ),
+        "NoStorage": _object(
+            {
+                "asset_tag": STRING,
+                "cycle": {"type": "integer", "minimum": 1},
+                "note": STRING,
+                "declared_by": _nullable({"type": "string", "description": "A username."}),
+                "declared_at": TIME,
+            },
+            "The device has no storage in this cycle: no drive to erase.",
         ),
         "IntakeResult": _object(
             {
@@ -525,6 +656,8 @@ def _shared(*names: str) -> dict[str, Any]:
 
 WRITE_ERRORS = ("Invalid", "Unauthorized", "Forbidden", "TooLarge", "UnsupportedMediaType", "Busy")
 READ_ERRORS = ("Unauthorized", "Forbidden", "Busy")
+# Endpoints that take larger bodies document their own 413.
+LARGE_WRITE_ERRORS = ("Invalid", "Unauthorized", "Forbidden", "UnsupportedMediaType", "Busy")
 CONFLICT = "409 `conflict`: someone changed the device at the same moment; nothing was saved."
 
 ASSET_TAG = {
@@ -580,6 +713,11 @@ def _query_parameters() -> list[dict[str, Any]]:
             {"name": field.name, "in": "query", "description": description, "schema": schema}
         )
     return parameters
+
+
+REQUIRED = "; ".join(
+    f"{category}: {', '.join(scripts)}" for category, scripts in REQUIRED_SCRIPTS.items()
+)
 
 
 def _paths() -> dict[str, Any]:
@@ -854,6 +992,72 @@ def _paths() -> dict[str, Any]:
                 "check, or a value other than pass, fail and na is 400 with `field` like "
                 '`"results.webcam"`; a note for a check not in `results` is 400 with `field` '
                 'like `"notes.webcam"`.',
+            )
+        },
+        "/devices/{asset_tag}/diagnostics": {
+            "post": _operation(
+                "recordDiagnosticRun",
+                "Store a diagnostic run's result from a bench agent",
+                "record_diagnostics",
+                {
+                    "201": _ok("Stored: the run with its measurements.", "DiagnosticRun"),
+                    "409": _error(
+                        "409 `illegal_transition`: a sold or recycled device has left and "
+                        "cannot be tested. " + CONFLICT
+                    ),
+                    "413": _error("413 `too_large`: the body is over 8 MiB."),
+                    **_shared("NotFound", *LARGE_WRITE_ERRORS),
+                },
+                body=DIAGNOSTIC,
+                parameters=[ASSET_TAG],
+                description="The fields of the runner's result. The run is stored with the "
+                "caller as operator; each erased drive becomes an erasure record; the run and "
+                "each erasure are events of the device (`diagnostic_started`, `erasure`, "
+                "`diagnostic_run`). The limits applied are those the measurements carry. "
+                "Entering `ready` needs, in the device's current cycle, a passing latest run "
+                "of each script its category requires (" + REQUIRED + ") and an erasure "
+                "record for every drive seen, or the device recorded as having no storage.",
+            )
+        },
+        "/devices/{asset_tag}/erasures": {
+            "post": _operation(
+                "recordManualErasure",
+                "Record a drive erased elsewhere, with the tool's log",
+                "record_diagnostics",
+                {
+                    "201": _ok("Recorded: the erasure record, marked manual.", "ErasureRecord"),
+                    "409": _error(
+                        "409 `illegal_transition`: a sold or recycled device has left. " + CONFLICT
+                    ),
+                    "413": _error("413 `too_large`: the body is over 1 MiB."),
+                    **_shared("NotFound", *LARGE_WRITE_ERRORS),
+                },
+                body=MANUAL_ERASURE,
+                parameters=[ASSET_TAG],
+                description="For a drive erased by another tool or on another machine. The "
+                "NIST SP 800-88 category follows the method: OVERWRITE is Clear, CRYPTO and "
+                "SANITIZE are Purge. A verified manual record also stands in for the erasure "
+                "run that `ready` asks for.",
+            )
+        },
+        "/devices/{asset_tag}/no-storage": {
+            "post": _operation(
+                "recordNoStorage",
+                "Record that a device has no storage",
+                "record_diagnostics",
+                {
+                    "200": _ok("It was already recorded in this cycle: unchanged.", "NoStorage"),
+                    "201": _ok("Recorded, as an event `no_storage`.", "NoStorage"),
+                    "409": _error(
+                        "409 `illegal_transition`: a sold or recycled device has left. " + CONFLICT
+                    ),
+                    **_shared("NotFound", *WRITE_ERRORS),
+                },
+                body=NO_STORAGE,
+                parameters=[ASSET_TAG],
+                description="Send `{}` or a `note`. For the current cycle only: a device back "
+                "for a new cycle is looked at again. Such a device needs no erasure record and "
+                "no disk-health or erasure run to enter `ready`.",
             )
         },
         "/me/queue": {

@@ -7,6 +7,16 @@ from typing import Any
 
 from flask import current_app, jsonify, url_for
 
+from diagnostics import records
+from diagnostics.results import (
+    BenchIdentity,
+    Erasure,
+    Limits,
+    Measurement,
+    RunResult,
+    StepResult,
+    TranscriptLine,
+)
 from inventory import (
     assignments,
     checks,
@@ -39,21 +49,27 @@ from workshop.api.serialize import (
     assignment_json,
     checks_json,
     device_json,
+    erasure_json,
     event_json,
     grading_json,
     location_json,
     lot_json,
+    no_storage_json,
     order_json,
+    run_json,
     staff_json,
 )
 from workshop.api.validation import (
     ASSIGN,
     CHECKS,
     DEVICE_QUERY,
+    DIAGNOSTIC,
     GRADE,
     INTAKE,
     LOCATION,
     LOT,
+    MANUAL_ERASURE,
+    NO_STORAGE,
     PUT_AWAY,
     RETURN,
     SALE,
@@ -154,7 +170,14 @@ def device(asset_tag: str) -> Any:
     session = db()
     found = _load_device(asset_tag)
     history = device_history(session, found)
-    return jsonify({**device_json(found), "events": [event_json(event) for event in history]})
+    return jsonify(
+        {
+            **device_json(found),
+            "events": [event_json(event) for event in history],
+            "diagnostics": [run_json(run) for run in records.runs(session, found)],
+            "erasures": [erasure_json(item) for item in records.all_erasures(session, found)],
+        }
+    )
 
 
 @bp.post("/devices/<asset_tag>/transitions")
@@ -471,3 +494,115 @@ def answer_checks(asset_tag: str) -> Any:
     )
     commit()
     return jsonify(checks_json(checks.device_checks(session, found)))
+
+
+def _run_result(values: dict[str, Any]) -> RunResult:
+    """The RunResult a bench agent sent, as the runner would have returned it."""
+    bench = values.get("bench")
+    return RunResult(
+        script=values["script"],
+        outcome=values["outcome"],
+        code=values.get("code", ""),
+        message=values.get("message", ""),
+        started_at=values["started_at"],
+        ended_at=values.get("ended_at"),
+        bench=BenchIdentity(**bench) if bench else None,
+        steps=[
+            StepResult(item["name"], item["outcome"], item.get("code", ""), item.get("message", ""))
+            for item in values.get("steps", [])
+        ],
+        measurements=[
+            Measurement(
+                step=item["step"],
+                name=item["name"],
+                value=item.get("value"),
+                unit=item.get("unit", ""),
+                low=item.get("low"),
+                high=item.get("high"),
+                required=item.get("required", True),
+                outcome=item["outcome"],
+            )
+            for item in values.get("measurements", [])
+        ],
+        erasures=[
+            Erasure(
+                drive_model=item["drive_model"],
+                drive_serial=item["drive_serial"],
+                capacity_bytes=item["capacity_bytes"],
+                drive_type=item["drive_type"],
+                method=item["method"],
+                nist_category=item.get("nist_category") or records.NIST_CATEGORY[item["method"]],
+                verified=item["verified"],
+                verification=item.get("verification", ""),
+                started_at=item["started_at"],
+                ended_at=item["ended_at"],
+            )
+            for item in values.get("erasures", [])
+        ],
+        transcript=[
+            TranscriptLine(item["at"], item["direction"], item["text"])
+            for item in values.get("transcript", [])
+        ],
+    )
+
+
+@bp.post("/devices/<asset_tag>/diagnostics")
+@requires("record_diagnostics")
+def post_diagnostics(asset_tag: str) -> Any:
+    """Store a diagnostic run's result sent by a bench agent, with its erasures."""
+    found = _load_device(asset_tag)
+    values = parse_body(DIAGNOSTIC)
+    result = _run_result(values)
+    # The limits applied are the ones each measurement carries.
+    applied = {item.name: Limits(item.low, item.high) for item in result.measurements}
+    run = records.record_run(
+        db(),
+        found,
+        result,
+        operator=api_user(),
+        station=values.get("station", ""),
+        limits_applied=applied,
+    )
+    commit()
+    return jsonify(run_json(run)), 201
+
+
+@bp.post("/devices/<asset_tag>/erasures")
+@requires("record_diagnostics")
+def post_erasure(asset_tag: str) -> Any:
+    """Record a drive erased elsewhere, with the erasure tool's log."""
+    found = _load_device(asset_tag)
+    values = parse_body(MANUAL_ERASURE)
+    record = records.record_manual_erasure(
+        db(),
+        found,
+        drive_model=values["drive_model"],
+        drive_serial=values["drive_serial"],
+        capacity_bytes=values["capacity_bytes"],
+        drive_type=values["drive_type"],
+        method=values["method"],
+        tool=values["tool"],
+        log=values["log"],
+        verified=values.get("verified", True),
+        verification=values.get("verification", ""),
+        started_at=values.get("started_at"),
+        ended_at=values.get("ended_at"),
+        entered_by=api_user(),
+    )
+    commit()
+    return jsonify(erasure_json(record)), 201
+
+
+@bp.post("/devices/<asset_tag>/no-storage")
+@requires("record_diagnostics")
+def post_no_storage(asset_tag: str) -> Any:
+    """Record that a device has no storage in its current cycle: no drive to erase."""
+    found = _load_device(asset_tag)
+    values = parse_body(NO_STORAGE)
+    session = db()
+    before = records.no_storage(session, found)
+    declaration = records.mark_no_storage(
+        session, found, entered_by=api_user(), note=values.get("note")
+    )
+    commit()
+    return jsonify(no_storage_json(found, declaration)), 200 if before is not None else 201

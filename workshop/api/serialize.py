@@ -8,7 +8,18 @@ from typing import Any
 from inventory.accounts import User
 from inventory.checks import DeviceChecks
 from inventory.lifecycle import allowed_moves
-from inventory.models import Assignment, Device, Event, Grading, Location, Lot, SaleOrder
+from inventory.models import (
+    Assignment,
+    Device,
+    DiagnosticRun,
+    ErasureRecord,
+    Event,
+    Grading,
+    Location,
+    Lot,
+    NoStorage,
+    SaleOrder,
+)
 
 
 def _time(value: datetime | None) -> str | None:
@@ -179,4 +190,82 @@ def checks_json(checks: DeviceChecks) -> dict[str, Any]:
             }
             for line in checks.lines
         ],
+    }
+
+
+def run_json(run: DiagnosticRun) -> dict[str, Any]:
+    """A diagnostic run and its measurements (the transcript stays in the workshop)."""
+    bench = None
+    if run.bench_model:
+        bench = {
+            "maker": run.bench_maker,
+            "model": run.bench_model,
+            "serial": run.bench_serial,
+            "firmware": run.bench_firmware,
+        }
+    return {
+        "id": run.id,
+        "script": run.script,
+        "cycle": run.cycle,
+        "outcome": run.outcome,
+        "running": run.running,
+        "code": run.code,
+        "message": run.message,
+        "bench": bench,
+        "operator": _username(run.operator),
+        "station": run.station,
+        "started_at": _time(run.started_at),
+        "ended_at": _time(run.ended_at),
+        "limits": run.limits or {},
+        "steps": run.steps or [],
+        "drives": run.drives or [],
+        "measurements": [
+            {
+                "step": item.step,
+                "name": item.name,
+                "value": item.value,
+                "unit": item.unit,
+                "low": item.low,
+                "high": item.high,
+                "required": item.required,
+                "outcome": item.outcome,
+            }
+            for item in run.measurements
+        ],
+    }
+
+
+def erasure_json(record: ErasureRecord) -> dict[str, Any]:
+    """One drive's erasure record."""
+    return {
+        "id": record.id,
+        "cycle": record.cycle,
+        "run": record.run_id,
+        "drive_model": record.drive_model,
+        "drive_serial": record.drive_serial,
+        "capacity_bytes": record.capacity_bytes,
+        "drive_type": record.drive_type,
+        "method": record.method,
+        "nist_category": record.nist_category,
+        "tool": record.tool,
+        "operator": _username(record.operator),
+        "started_at": _time(record.started_at),
+        "ended_at": _time(record.ended_at),
+        "verified": record.verified,
+        "verification": record.verification,
+        "manual": record.manual,
+        "log": record.log,
+        "recorded_by": _username(record.recorded_by),
+        "recorded_at": _time(record.recorded_at),
+    }
+
+
+def no_storage_json(device: Device, declaration: NoStorage) -> dict[str, Any]:
+    """The record that a device has no storage in a cycle."""
+    return {
+        "asset_tag": device.asset_tag,
+        "cycle": declaration.cycle,
+        "note": declaration.note,
+        "declared_by": _username(declaration.declared_by),
+        "declared_at": _time(declaration.declared_at),
     }

@@ -11,22 +11,37 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import request
 
+from diagnostics.records import MAX_CAPACITY, MAX_LOG, SCRIPT_NAMES
+from diagnostics.results import OUTCOMES
 from inventory.devices import MAX_PER_PAGE
 from inventory.errors import N_, InvalidInput
 from inventory.grading import DEFECT_CODES, MAX_REASON
 from inventory.lifecycle import STAGES
-from inventory.models import CATEGORIES, CHECK_RESULTS, GRADES, LOCATION_KINDS, SALE_CHANNELS
+from inventory.models import (
+    CATEGORIES,
+    CHECK_RESULTS,
+    DRIVE_TYPES,
+    ERASURE_METHODS,
+    GRADES,
+    LOCATION_KINDS,
+    MEASUREMENT_OUTCOMES,
+    NIST_CATEGORIES,
+    SALE_CHANNELS,
+)
 from workshop.api.errors import TooLarge, UnsupportedMediaType
 
 # The largest body any endpoint needs is a few hundred bytes; this leaves room
 # for long notes while keeping a runaway client from filling memory.
 MAX_BODY = 64 * 1024
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+ISO_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})"
+)
 WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 PRICE = re.compile(r"[0-9]{1,8}([.][0-9]{1,2})?")
 # The longest member name a "map" field accepts (check codes are at most 40).
@@ -40,7 +55,9 @@ class Field:
     """One member of a body or one query parameter, with its type and limits."""
 
     name: str
-    kind: str  # "string", "number", "integer", "date", "price", "array" or "codes"
+    # "string", "number", "integer", "date", "price", "array", "codes", "map", "boolean",
+    # "datetime" (ISO 8601 with its UTC offset) or "object" (the Body in `items`)
+    kind: str
     description: str
     required: bool = False
     max_length: int | None = None
@@ -53,6 +70,8 @@ class Field:
     # For "array": the object each item must be, and how many items at most.
     items: Body | None = None
     max_items: int | None = None
+    # For "array": the fewest items it may hold (a run may end before measuring anything).
+    min_items: int = 1
 
     def json_schema(self) -> dict[str, Any]:
         """This field as a JSON Schema (OpenAPI 3.1) property."""
@@ -88,8 +107,19 @@ class Field:
                 "type": "array",
                 "description": self.description,
                 "items": self.items.json_schema(),
-                "minItems": 1,
+                "minItems": self.min_items,
                 "maxItems": self.max_items,
+            }
+        if self.kind == "object":
+            assert self.items is not None
+            inner = {**self.items.json_schema(), "description": self.description}
+            if self.required:
+                return inner
+            return {"anyOf": [inner, {"type": "null"}], "description": self.description}
+        if self.kind == "boolean":
+            return {
+                "type": "boolean" if self.required else ["boolean", "null"],
+                "description": self.description,
             }
         if self.kind == "price":
             kinds = ["number", "string"] + ([] if self.required else ["null"])
@@ -99,12 +129,20 @@ class Field:
                 "minimum": 0,
                 "pattern": "^[0-9]{1,8}([.][0-9]{1,2})?$",
             }
-        base = {"string": "string", "date": "string", "number": "number", "integer": "integer"}
+        base = {
+            "string": "string",
+            "date": "string",
+            "datetime": "string",
+            "number": "number",
+            "integer": "integer",
+        }
         kind = base[self.kind]
         schema: dict[str, Any] = {"type": kind if self.required else [kind, "null"]}
         schema["description"] = self.description
         if self.kind == "date":
             schema["format"] = "date"
+        if self.kind == "datetime":
+            schema["format"] = "date-time"
         if self.max_length is not None:
             schema["maxLength"] = self.max_length
         if self.choices is not None:
@@ -124,6 +162,8 @@ class Body:
     fields: tuple[Field, ...]
     # Members of which exactly one must be given (e.g. a grade, or the defects).
     one_of: tuple[str, ...] = ()
+    # The largest body accepted, in bytes (a run's transcript needs more than most).
+    max_bytes: int = MAX_BODY
 
     def json_schema(self) -> dict[str, Any]:
         """The body as a JSON Schema object that refuses unknown members."""
@@ -157,13 +197,20 @@ def _check(field: Field, value: Any, name: str | None = None) -> Any:
         return _check_map(field, value, name)
     if field.kind == "codes":
         return _check_codes(field, value, name)
+    if field.kind == "object":
+        assert field.items is not None
+        return _check_object(field.items, value, f"{name}.")
+    if field.kind == "boolean":
+        if not isinstance(value, bool):
+            raise InvalidInput(N_("%(field)s must be true or false."), field=name)
+        return value
     if field.kind == "price":
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise InvalidInput(N_("%(field)s must be a price in euros, like 149.90."), field=name)
         if isinstance(value, str) and not PRICE.fullmatch(value):
             raise InvalidInput(N_("%(field)s must be a price in euros, like 149.90."), field=name)
         return value
-    if field.kind in ("string", "date"):
+    if field.kind in ("string", "date", "datetime"):
         if not isinstance(value, str):
             raise InvalidInput(N_("%(field)s must be text."), field=name)
         problem = _text_problem(field, value)
@@ -184,6 +231,8 @@ def _check(field: Field, value: Any, name: str | None = None) -> Any:
             )
         if field.kind == "date":
             return _parse_date(field, value)
+        if field.kind == "datetime":
+            return _parse_datetime(value, name)
         return value
     if field.kind in ("number", "integer"):
         wanted = int if field.kind == "integer" else (int, float)
@@ -206,7 +255,9 @@ def _check(field: Field, value: Any, name: str | None = None) -> Any:
 
 
 def _check_array(field: Field, value: Any, name: str) -> list[dict[str, Any]]:
-    if not isinstance(value, list) or not value:
+    if not isinstance(value, list):
+        raise InvalidInput(N_("%(field)s must be a list, [...]."), field=name)
+    if len(value) < field.min_items:
         raise InvalidInput(N_("%(field)s must be a list with at least one item."), field=name)
     if field.max_items is not None and len(value) > field.max_items:
         raise InvalidInput(
@@ -311,11 +362,24 @@ def _parse_date(field: Field, value: str) -> date:
         raise InvalidInput(message, field=field.name) from None
 
 
+def _parse_datetime(value: str, name: str) -> datetime:
+    message = N_("%(field)s must be a time like 2026-03-04T15:30:00+00:00, with its UTC offset.")
+    if not ISO_DATETIME.fullmatch(value):
+        raise InvalidInput(message, field=name)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(message, field=name) from None
+    if parsed.tzinfo is None:
+        raise InvalidInput(message, field=name)
+    return parsed.astimezone(UTC)
+
+
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def read_json() -> dict[str, Any]:
+def read_json(limit: int = MAX_BODY) -> dict[str, Any]:
     """The request's body as a JSON object, or a refusal saying what is wrong with it."""
     mimetype = request.mimetype
     if mimetype != "application/json" and not mimetype.endswith("+json"):
@@ -323,12 +387,12 @@ def read_json() -> dict[str, Any]:
             N_("Send the body as JSON, with 'Content-Type: application/json'."),
             content_type=mimetype or None,
         )
-    too_large = TooLarge(N_("The request body is larger than %(limit)s bytes."), limit=MAX_BODY)
-    if (request.content_length or 0) > MAX_BODY:
+    too_large = TooLarge(N_("The request body is larger than %(limit)s bytes."), limit=limit)
+    if (request.content_length or 0) > limit:
         raise too_large
     # Read at most one byte past the limit, so a body without a length is bounded too.
-    raw = request.stream.read(MAX_BODY + 1)
-    if len(raw) > MAX_BODY:
+    raw = request.stream.read(limit + 1)
+    if len(raw) > limit:
         raise too_large
     try:
         text = raw.decode("utf-8-sig")
@@ -351,7 +415,7 @@ def read_json() -> dict[str, Any]:
 
 def parse_body(body: Body) -> dict[str, Any]:
     """The request's JSON body checked against its declaration; absent or null members omitted."""
-    return _check_object(body, read_json())
+    return _check_object(body, read_json(body.max_bytes))
 
 
 def parse_query(fields: tuple[Field, ...]) -> dict[str, Any]:
@@ -625,4 +689,185 @@ CHECKS = Body(
             max_items=100,
         ),
     ),
+)
+
+# -- diagnostics: a run's result from a bench agent, an erasure done elsewhere ------------------
+
+BENCH = Body(
+    "BenchIdentity",
+    (
+        Field("maker", "string", "The maker, as *IDN? says it.", required=True, max_length=100),
+        Field("model", "string", "The bench model, e.g. BATT-100.", required=True, max_length=40),
+        Field("serial", "string", "The bench's serial.", required=True, max_length=100),
+        Field("firmware", "string", "Its firmware version.", required=True, max_length=40),
+    ),
+)
+
+MEASUREMENT = Body(
+    "MeasurementResult",
+    (
+        Field("step", "string", "The step that took it.", required=True, max_length=40),
+        Field("name", "string", "What was measured.", required=True, max_length=60),
+        Field("value", "number", "The value; null when it could not be measured."),
+        Field("unit", "string", "Its unit, e.g. V, mOhm, %.", max_length=20),
+        Field("low", "number", "The lowest accepted value applied; null for none."),
+        Field("high", "number", "The highest accepted value applied; null for none."),
+        Field("required", "boolean", "Whether it decides the run (true when absent)."),
+        Field(
+            "outcome",
+            "string",
+            "pass, fail, or not_measured.",
+            required=True,
+            choices=MEASUREMENT_OUTCOMES,
+        ),
+    ),
+)
+
+STEP = Body(
+    "StepResult",
+    (
+        Field("name", "string", "The step.", required=True, max_length=40),
+        Field("outcome", "string", "How it ended.", required=True, choices=OUTCOMES),
+        Field("code", "string", "Why, as a snake_case code.", max_length=40),
+        Field("message", "string", "Why, as a sentence.", max_length=2000),
+    ),
+)
+
+ERASURE_RESULT = Body(
+    "ErasureResult",
+    (
+        Field("drive_model", "string", "The drive's model.", required=True, max_length=200),
+        Field("drive_serial", "string", "The drive's serial.", required=True, max_length=100),
+        Field(
+            "capacity_bytes",
+            "integer",
+            "Its capacity in bytes.",
+            required=True,
+            minimum=0,
+            maximum=MAX_CAPACITY,
+        ),
+        Field("drive_type", "string", "HDD, SSD or NVME.", required=True, choices=DRIVE_TYPES),
+        Field("method", "string", "The erase method used.", required=True, choices=ERASURE_METHODS),
+        Field(
+            "nist_category",
+            "string",
+            "NIST SP 800-88: Clear for OVERWRITE, Purge for CRYPTO and SANITIZE.",
+            choices=NIST_CATEGORIES,
+        ),
+        Field("verified", "boolean", "Whether the verification passed.", required=True),
+        Field(
+            "verification",
+            "string",
+            'The bench\'s verification answer, e.g. "PASS,4096".',
+            max_length=2000,
+        ),
+        Field("started_at", "datetime", "When the erase started.", required=True),
+        Field("ended_at", "datetime", "When it ended.", required=True),
+    ),
+)
+
+TRANSCRIPT_LINE = Body(
+    "TranscriptLine",
+    (
+        Field("at", "datetime", "When it was sent or received.", required=True),
+        Field(
+            "direction",
+            "string",
+            "> sent to the bench, < received, # a note.",
+            required=True,
+            choices=(">", "<", "#"),
+        ),
+        Field(
+            "text", "string", "The line, without its line ending.", required=True, max_length=2000
+        ),
+    ),
+)
+
+DIAGNOSTIC = Body(
+    "DiagnosticResult",
+    (
+        Field("script", "string", "The script run.", required=True, choices=SCRIPT_NAMES),
+        Field("outcome", "string", "How the run ended.", required=True, choices=OUTCOMES),
+        Field("code", "string", "Why, as a snake_case code (empty on a pass).", max_length=40),
+        Field("message", "string", "Why, as a sentence for the technician.", max_length=2000),
+        Field("bench", "object", "The bench it ran on, as *IDN? answered.", items=BENCH),
+        Field(
+            "measurements",
+            "array",
+            "Every value taken, with the limits applied.",
+            items=MEASUREMENT,
+            min_items=0,
+            max_items=500,
+        ),
+        Field(
+            "steps",
+            "array",
+            "How each step reached ended.",
+            items=STEP,
+            min_items=0,
+            max_items=50,
+        ),
+        Field("started_at", "datetime", "When the run started.", required=True),
+        Field("ended_at", "datetime", "When it ended; now when absent."),
+        Field(
+            "erasures",
+            "array",
+            "The drives erased by the run, one erasure record each.",
+            items=ERASURE_RESULT,
+            min_items=0,
+            max_items=16,
+        ),
+        Field(
+            "transcript",
+            "array",
+            "Every line sent and received on the serial link.",
+            items=TRANSCRIPT_LINE,
+            min_items=0,
+            max_items=50_000,
+        ),
+        Field("station", "string", "The workbench it ran on.", max_length=64),
+    ),
+    max_bytes=8 * 1024 * 1024,
+)
+
+MANUAL_ERASURE = Body(
+    "ManualErasureRequest",
+    (
+        Field("drive_model", "string", "The drive's model.", required=True, max_length=200),
+        Field("drive_serial", "string", "The drive's serial.", required=True, max_length=100),
+        Field(
+            "capacity_bytes",
+            "integer",
+            "Its capacity in bytes.",
+            required=True,
+            minimum=1,
+            maximum=MAX_CAPACITY,
+        ),
+        Field("drive_type", "string", "HDD, SSD or NVME.", required=True, choices=DRIVE_TYPES),
+        Field(
+            "method",
+            "string",
+            "The method: OVERWRITE (NIST Clear), CRYPTO or SANITIZE (NIST Purge).",
+            required=True,
+            choices=ERASURE_METHODS,
+        ),
+        Field(
+            "tool",
+            "string",
+            "The tool that erased it, with its version.",
+            required=True,
+            max_length=200,
+        ),
+        Field("log", "string", "The tool's log, as text.", required=True, max_length=MAX_LOG),
+        Field("verified", "boolean", "Whether the tool verified the erasure (true when absent)."),
+        Field("verification", "string", "What the verification said.", max_length=2000),
+        Field("started_at", "datetime", "When the erasure started."),
+        Field("ended_at", "datetime", "When it ended; now when absent."),
+    ),
+    max_bytes=1024 * 1024,
+)
+
+NO_STORAGE = Body(
+    "NoStorageRequest",
+    (Field("note", "string", "Why, e.g. the donor kept the drives.", max_length=2000),),
 )
