@@ -601,3 +601,53 @@ class LimitOverride(Base):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     changed_by: Mapped[User | None] = relationship()
+
+
+JOB_STATES = ("queued", "running", "done", "cancelled", "lost")
+
+
+class BenchJob(Base):
+    """A script asked of a workstation's bench; its bench agent claims it, runs it, reports it.
+
+    `queued` until an agent of the station claims it (the run then exists, so a dead
+    agent leaves an ended run behind), `running` while the agent keeps reporting,
+    then `done`, `cancelled` (stopped before or while running) or `lost` (the agent
+    stopped reporting; its run ends as an error).
+    """
+
+    __tablename__ = "bench_jobs"
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('queued', 'running', 'done', 'cancelled', 'lost')", name="state_known"
+        ),
+        CheckConstraint("percent IS NULL OR percent BETWEEN 0 AND 100", name="percent_in_range"),
+        # An agent looks for the oldest queued job of its station.
+        Index("ix_bench_jobs_station_state", "station", "state"),
+        # The work card shows a device's jobs, the newest first.
+        Index("ix_bench_jobs_device_id_requested_at", "device_id", "requested_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    cycle: Mapped[int] = mapped_column(Integer)
+    script: Mapped[str] = mapped_column(String(40))
+    station: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(10), default="queued")
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The user whose token the agent that claimed it uses.
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    percent: Mapped[int | None] = mapped_column(Integer, default=None)
+    message: Mapped[str] = mapped_column(String(200), default="")
+    abort_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("diagnostic_runs.id"), index=True, default=None
+    )
+
+    device: Mapped[Device] = relationship()
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    agent: Mapped[User | None] = relationship(foreign_keys=[agent_id])
+    run: Mapped[DiagnosticRun | None] = relationship()

@@ -127,6 +127,10 @@ def test_request_bodies_name_their_required_fields_and_refuse_others(client, doc
         ("/devices/{asset_tag}/diagnostics", "post"): A_RUN,
         ("/devices/{asset_tag}/erasures", "post"): A_DRIVE,
         ("/devices/{asset_tag}/no-storage", "post"): {"note": "The donor kept the drive."},
+        ("/devices/{asset_tag}/jobs", "post"): {"script": "battery", "station": "bench-1"},
+        ("/agent/claim", "post"): {"station": "bench-1", "scripts": ["battery"]},
+        ("/agent/jobs/{job_id}/progress", "post"): {"percent": 10, "message": "Charging"},
+        ("/agent/jobs/{job_id}/result", "post"): A_RUN,
     }
     schemas = document["components"]["schemas"]
     with_bodies = {
@@ -141,7 +145,7 @@ def test_request_bodies_name_their_required_fields_and_refuse_others(client, doc
         schema = schemas[reference["schema"]["$ref"].rsplit("/", 1)[1]]
         assert schema["additionalProperties"] is False
         Draft202012Validator(schema).validate(example)
-        url = API + path.format(asset_tag=tag)
+        url = API + path.format(asset_tag=tag, job_id=1)
         for field in schema["required"]:
             partial = {key: value for key, value in example.items() if key != field}
             response = client.post(url, json=partial, headers=headers)
@@ -176,6 +180,11 @@ class DocumentedClient:
         if "$ref" in documented:
             name = documented["$ref"].rsplit("/", 1)[1]
             documented = self.document["components"]["responses"][name]
+        if "content" not in documented:
+            # 204: nothing in the body.
+            assert not response.data, (method, path, status)
+            self.seen.add((path, method.lower(), status))
+            return response
         schema = documented["content"]["application/json"]["schema"]
         validator = Draft202012Validator(
             {**schema, "components": self.document["components"]},
@@ -300,6 +309,30 @@ def test_real_answers_match_the_document_for_every_documented_status(
     call("DELETE", hand_out, technician)
     call("DELETE", hand_out, technician)
 
+    # A bench job: asked, claimed by the station's agent, reported on, ended.
+    agent = bearer("technician", "agent")
+    ask = {"script": "battery", "station": "bench-1"}
+    jobs_url = f"{API}/devices/{other}/jobs"
+    call("POST", jobs_url, technician, json=ask)
+    call("POST", jobs_url, technician, json=ask)
+    call("POST", f"{API}/devices/{tag}/jobs", technician, json=ask)
+    call("POST", f"{API}/devices/A0000042X/jobs", technician, json=ask)
+    call("GET", jobs_url, technician)
+    call("GET", f"{API}/devices/A0000042X/jobs", technician)
+    claim = f"{API}/agent/claim"
+    call("POST", claim, agent, json={"station": "bench-2", "scripts": ["battery"]})
+    job = call("POST", claim, agent, json={"station": "bench-1", "scripts": ["battery", "psu"]})
+    job_url = f"{API}/agent/jobs/{job.get_json()['id']}"
+    call("POST", f"{job_url}/progress", agent, json={"percent": 40, "message": "Discharging"})
+    call("POST", f"{job_url}/progress", technician, json={"percent": 41})
+    call("POST", f"{API}/agent/jobs/999999/progress", agent, json={})
+    battery_run = result_json(passing_result("battery"))
+    call("POST", f"{job_url}/result", agent, json=battery_run)
+    call("POST", f"{job_url}/result", agent, json=battery_run)
+    call("POST", f"{API}/agent/jobs/999999/result", agent, json=battery_run)
+    big = b"{" + b" " * 8 * 1024 * 1024 + b"}"
+    call("POST", f"{job_url}/result", agent, data=big, content_type="application/json")
+
     # Every refusal each operation documents, sent on purpose.
     writes = {
         f"{API}/devices": LAPTOP,
@@ -320,6 +353,10 @@ def test_real_answers_match_the_document_for_every_documented_status(
         f"{API}/devices/{tag}/diagnostics": A_RUN,
         f"{API}/devices/{tag}/erasures": A_DRIVE,
         f"{API}/devices/{tag}/no-storage": {},
+        jobs_url: ask,
+        claim: {"station": "bench-1", "scripts": ["battery"]},
+        f"{job_url}/progress": {"percent": 50},
+        f"{job_url}/result": battery_run,
     }
     for url, body in writes.items():
         call("POST", url, json=body)
@@ -333,6 +370,8 @@ def test_real_answers_match_the_document_for_every_documented_status(
         call("GET", url)
         call("GET", url, hr)
     call("GET", f"{API}/devices?stage=attic", technician)
+    call("GET", jobs_url)
+    call("GET", jobs_url, hr)
     for method, url in (("DELETE", hand_out), ("GET", f"{API}/me/queue")):
         call(method, url)
         call(method, url, hr)
@@ -347,6 +386,7 @@ def test_real_answers_match_the_document_for_every_documented_status(
         call("GET", url, warehouse)
     call("DELETE", hand_out, technician)
     call("GET", f"{API}/me/queue", technician)
+    call("GET", jobs_url, technician)
 
     documented = {
         (path, method, status)

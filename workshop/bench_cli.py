@@ -262,3 +262,53 @@ def _show_progress() -> Any:
             click.echo(line, err=True)
 
     return show
+
+
+@bench_group.command("agent", with_appcontext=False)
+@click.option("--server", required=True, help="The workshop's address, e.g. http://atelier:8000.")
+@click.option(
+    "--token",
+    required=True,
+    envvar="WORKSHOP_TOKEN",
+    help="An API token of a technician (workshop tokens add USERNAME); or $WORKSHOP_TOKEN.",
+)
+@click.option("--station", required=True, help="This workbench's name, as the work card offers it.")
+@click.option(
+    "--bench",
+    "bench_ports",
+    multiple=True,
+    required=True,
+    metavar="KIND=PORT",
+    help="A bench and its port: battery=/dev/ttyUSB0, psu=..., disk=... (repeat for each).",
+)
+@click.option("--poll", "poll_s", default=1.5, show_default=True, help="Seconds between claims.")
+def bench_agent(
+    server: str, token: str, station: str, bench_ports: tuple[str, ...], poll_s: float
+) -> None:
+    """Run the jobs the work card asks of this station's benches, until SIGTERM or Ctrl+C.
+
+    A run under way when it is stopped is aborted (the bench made safe) and posted as such.
+    """
+    import logging
+
+    from diagnostics.agent import Agent, Api, parse_benches
+
+    try:
+        ports = parse_benches(bench_ports)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--bench") from None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    agent = Agent(Api(server, token), station.strip(), ports, poll_s=poll_s)
+
+    def stop_agent(_signum: int, _frame: Any) -> None:
+        agent.stop()
+
+    previous = {
+        number: signal.signal(number, stop_agent) for number in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        agent.run()
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    click.echo(f"agent of {station} stopped", err=True)

@@ -106,6 +106,8 @@ LABELS = {
         "erasure": _l("Drive erased"),
         "no_storage": _l("Recorded as having no storage"),
         "diagnostic_limits_changed": _l("Test limits changed"),
+        "bench_job_requested": _l("Bench test asked of a station"),
+        "bench_job_cancelled": _l("Bench test cancelled"),
     },
     "script": {
         "battery": _l("Battery"),

@@ -23,6 +23,7 @@ from inventory.models import (
     ERASURE_METHODS,
     GRADES,
     IDENTIFIER_KINDS,
+    JOB_STATES,
     LOCATION_KINDS,
     MEASUREMENT_OUTCOMES,
     NIST_CATEGORIES,
@@ -32,14 +33,17 @@ from inventory.models import (
 from workshop.api.validation import (
     ASSIGN,
     CHECKS,
+    CLAIM,
     DEVICE_QUERY,
     DIAGNOSTIC,
     GRADE,
     INTAKE,
+    JOB,
     LOCATION,
     LOT,
     MANUAL_ERASURE,
     NO_STORAGE,
+    PROGRESS,
     PUT_AWAY,
     RETURN,
     SALE,
@@ -64,6 +68,9 @@ BODIES = (
     DIAGNOSTIC,
     MANUAL_ERASURE,
     NO_STORAGE,
+    JOB,
+    CLAIM,
+    PROGRESS,
 )
 
 ERROR_CODES = (
@@ -599,9 +606,61 @@ def _schemas() -> dict[str, Any]:
             "The serial is already in the workshop: `device` is the device that holds it.",
         ),
     }
+    schemas.update(_job_schemas())
     for body in BODIES:
         schemas[body.name] = body.json_schema()
     return schemas
+
+
+JOB_STATES_TEXT = (
+    "queued: waiting for the station's bench agent; running: claimed, its run started; done; "
+    "cancelled: stopped before or during the run; lost: the agent stopped reporting, its run "
+    "ended as `error` with code `agent_lost`."
+)
+
+
+def _job_schemas() -> dict[str, Any]:
+    job = {
+        "id": {"type": "integer"},
+        "asset_tag": STRING,
+        "script": {"type": "string", "enum": list(SCRIPT_NAMES)},
+        "station": STRING,
+        "state": {"type": "string", "enum": list(JOB_STATES), "description": JOB_STATES_TEXT},
+        "requested_by": _nullable({"type": "string", "description": "A username."}),
+        "requested_at": TIME,
+        "claimed_at": _nullable(TIME),
+        "heartbeat_at": _nullable(
+            {**TIME, "description": "The agent's latest report (progress or claim)."}
+        ),
+        "ended_at": _nullable(TIME),
+        "percent": _nullable({"type": "integer", "minimum": 0, "maximum": 100}),
+        "message": STRING,
+        "abort_requested": {"type": "boolean"},
+        "run": _nullable({"type": "integer", "description": "The run's id, once claimed."}),
+        "outcome": _nullable(
+            {"type": "string", "enum": list(OUTCOMES), "description": "The run's, once ended."}
+        ),
+    }
+    limit = _object({"low": _nullable({"type": "number"}), "high": _nullable({"type": "number"})})
+    return {
+        "BenchJob": _object(job, "A script asked of a station's bench, and how far it is."),
+        "BenchJobList": _object({"items": {"type": "array", "items": _ref("BenchJob")}}),
+        "ClaimedJob": _object(
+            {
+                **job,
+                "limits": {
+                    "type": "object",
+                    "additionalProperties": limit,
+                    "description": "The limits to apply, by measurement: the script's defaults "
+                    "with the administrator's for the device's category.",
+                },
+            },
+            "The job the agent now runs, with the limits to apply.",
+        ),
+        "ProgressAnswer": _object(
+            {"abort": {"type": "boolean", "description": "True: stop the run, report it aborted."}}
+        ),
+    }
 
 
 def _error(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -666,6 +725,14 @@ ASSET_TAG = {
     "required": True,
     "description": "The device's asset tag (case and blanks do not matter).",
     "schema": {"type": "string"},
+}
+
+JOB_ID = {
+    "name": "job_id",
+    "in": "path",
+    "required": True,
+    "description": "The job's number, as the claim gave it.",
+    "schema": {"type": "integer"},
 }
 
 
@@ -1058,6 +1125,104 @@ def _paths() -> dict[str, Any]:
                 description="Send `{}` or a `note`. For the current cycle only: a device back "
                 "for a new cycle is looked at again. Such a device needs no erasure record and "
                 "no disk-health or erasure run to enter `ready`.",
+            )
+        },
+        "/devices/{asset_tag}/jobs": {
+            "post": _operation(
+                "requestBenchJob",
+                "Ask a station's bench to run a script on a device",
+                "record_diagnostics",
+                {
+                    "201": _ok("Queued: the job, until the station's agent claims it.", "BenchJob"),
+                    "409": _error(
+                        "409 `illegal_transition`: a sold or recycled device cannot be tested. "
+                        "409 `conflict`: the same script is already queued or running for the "
+                        "device (`job` names it)."
+                    ),
+                    **_shared("NotFound", *WRITE_ERRORS),
+                },
+                body=JOB,
+                parameters=[ASSET_TAG],
+                description="The bench agent of `station` (`workshop bench agent --station "
+                "NAME`) claims it when it has a bench for the script, runs it and reports "
+                "progress and the result; an event `bench_job_requested`.",
+            ),
+            "get": _operation(
+                "listBenchJobs",
+                "A device's latest bench jobs, newest first, with their progress",
+                "view_devices",
+                {
+                    "200": _ok("Up to 20 jobs.", "BenchJobList"),
+                    **_shared("NotFound", *READ_ERRORS),
+                },
+                parameters=[ASSET_TAG],
+                description="A running job whose agent has not reported for a while is marked "
+                "`lost` first, its run ended as `error` (`agent_lost`): nothing stays running "
+                "forever.",
+            ),
+        },
+        "/agent/claim": {
+            "post": _operation(
+                "claimBenchJob",
+                "A bench agent takes its station's oldest waiting job",
+                "record_diagnostics",
+                {
+                    "200": _ok(
+                        "The job, now running, with the limits to apply; its run is started.",
+                        "ClaimedJob",
+                    ),
+                    "204": {"description": "No job waits for this station's benches."},
+                    **_shared(*WRITE_ERRORS),
+                },
+                body=CLAIM,
+                description="Only jobs of `station` whose script is in `scripts` are taken; "
+                "two agents claiming at once never get the same job. The run is stored as "
+                "started (an event `diagnostic_started`) before the agent opens the bench. "
+                "Agents poll this every second or two.",
+            )
+        },
+        "/agent/jobs/{job_id}/progress": {
+            "post": _operation(
+                "reportJobProgress",
+                "A bench agent says how far its run is",
+                "record_diagnostics",
+                {
+                    "200": _ok("Noted; `abort` says whether to stop the run.", "ProgressAnswer"),
+                    "404": _error("404 `not_found`: no job has this number."),
+                    "409": _error(
+                        "409 `conflict`: the job is no longer running (lost, cancelled, done) "
+                        "or another agent claimed it: stop working on it."
+                    ),
+                    **_shared(*WRITE_ERRORS),
+                },
+                body=PROGRESS,
+                parameters=[JOB_ID],
+                description="Each report is also a heartbeat: an agent silent for longer than "
+                "the server's limit (60 s by default) has its job marked `lost`.",
+            )
+        },
+        "/agent/jobs/{job_id}/result": {
+            "post": _operation(
+                "reportJobResult",
+                "A bench agent sends its run's result",
+                "record_diagnostics",
+                {
+                    "200": _ok("Stored: the run with its measurements.", "DiagnosticRun"),
+                    "404": _error("404 `not_found`: no job has this number."),
+                    "409": _error(
+                        "409 `conflict`: the job is no longer running (lost, cancelled, done) "
+                        "or another agent claimed it; the result was not stored. "
+                        "409 `illegal_transition`: the device has left."
+                    ),
+                    "413": _error("413 `too_large`: the body is over 8 MiB."),
+                    **_shared(*LARGE_WRITE_ERRORS),
+                },
+                body=DIAGNOSTIC,
+                parameters=[JOB_ID],
+                description="The body is what `POST /devices/{asset_tag}/diagnostics` takes; "
+                "it ends the run started at the claim (events `erasure` and `diagnostic_run`). "
+                "A run stopped on request is sent with outcome `aborted`; the job then ends "
+                "`cancelled`, otherwise `done`.",
             )
         },
         "/me/queue": {

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import timedelta
 from typing import Any
 
-from flask import current_app, jsonify, url_for
+from flask import Response, current_app, jsonify, url_for
+from sqlalchemy import select
 
-from diagnostics import records
+from diagnostics import jobs, records
 from diagnostics.results import (
     BenchIdentity,
     Erasure,
@@ -30,6 +32,7 @@ from inventory import (
     stages,
 )
 from inventory.codes import normalize
+from inventory.db import transaction
 from inventory.errors import N_, AlreadyReceived, IllegalTransition, InvalidInput, NotFound
 from inventory.events import device_history
 from inventory.lifecycle import allowed_moves
@@ -40,7 +43,8 @@ from inventory.locations import (
     list_locations,
     put_away,
 )
-from inventory.models import Device
+from inventory.models import BenchJob, Device
+from inventory.types import utcnow
 from workshop.api import bp
 from workshop.api.auth import api_user, public, requires
 from workshop.api.errors import Forbidden, commit
@@ -52,6 +56,7 @@ from workshop.api.serialize import (
     erasure_json,
     event_json,
     grading_json,
+    job_json,
     location_json,
     lot_json,
     no_storage_json,
@@ -62,14 +67,17 @@ from workshop.api.serialize import (
 from workshop.api.validation import (
     ASSIGN,
     CHECKS,
+    CLAIM,
     DEVICE_QUERY,
     DIAGNOSTIC,
     GRADE,
     INTAKE,
+    JOB,
     LOCATION,
     LOT,
     MANUAL_ERASURE,
     NO_STORAGE,
+    PROGRESS,
     PUT_AWAY,
     RETURN,
     SALE,
@@ -78,7 +86,7 @@ from workshop.api.validation import (
     parse_body,
     parse_query,
 )
-from workshop.database import db
+from workshop.database import db, sessions
 from workshop.display import error_text
 from workshop.roles import can
 
@@ -606,3 +614,103 @@ def post_no_storage(asset_tag: str) -> Any:
     )
     commit()
     return jsonify(no_storage_json(found, declaration)), 200 if before is not None else 201
+
+
+# -- bench jobs ---------------------------------------------------------------------------------
+
+
+def _lost_after() -> timedelta:
+    """How long a bench agent may stay silent before its job counts as lost."""
+    return timedelta(seconds=current_app.config.get("BENCH_AGENT_LOST_AFTER", 60))
+
+
+def _sweep_before_reading() -> None:
+    """End the jobs of silent agents, in a write of its own, before a read shows them."""
+    lost_after = _lost_after()
+    with transaction(sessions(), write=False) as session:
+        stale = session.scalar(
+            select(BenchJob.id)
+            .where(BenchJob.state == "running", BenchJob.heartbeat_at < utcnow() - lost_after)
+            .limit(1)
+        )
+    if stale is not None:
+        with transaction(sessions()) as session:
+            jobs.sweep(session, lost_after=lost_after)
+
+
+@bp.post("/devices/<asset_tag>/jobs")
+@requires("record_diagnostics")
+def request_job(asset_tag: str) -> Any:
+    """Ask a station's bench to run a script on a device; its bench agent picks the job up."""
+    found = _load_device(asset_tag)
+    values = parse_body(JOB)
+    job = jobs.request_job(
+        db(), found, values["script"], values["station"], requested_by=api_user()
+    )
+    commit()
+    return jsonify(job_json(job)), 201
+
+
+@bp.get("/devices/<asset_tag>/jobs")
+@requires("view_devices")
+def device_jobs(asset_tag: str) -> Any:
+    """A device's latest bench jobs, the newest first, with their progress."""
+    _sweep_before_reading()
+    found = _load_device(asset_tag)
+    return jsonify({"items": [job_json(job) for job in jobs.jobs_for(db(), found)]})
+
+
+@bp.post("/agent/claim")
+@requires("record_diagnostics")
+def agent_claim() -> Any:
+    """A bench agent takes its station's oldest waiting job it can run: 204 when there is none."""
+    values = parse_body(CLAIM)
+    session = db()
+    job = jobs.claim_next(
+        session, values["station"], values["scripts"], agent=api_user(), lost_after=_lost_after()
+    )
+    if job is None:
+        commit()
+        return Response(status=204)
+    limits = records.limits_for(session, job.device.category, job.script)
+    commit()
+    body = {
+        **job_json(job),
+        "limits": {name: {"low": item.low, "high": item.high} for name, item in limits.items()},
+    }
+    return jsonify(body)
+
+
+def _agent_job(job_id: int) -> BenchJob:
+    return jobs.get_job(db(), job_id)
+
+
+@bp.post("/agent/jobs/<int:job_id>/progress")
+@requires("record_diagnostics")
+def agent_progress(job_id: int) -> Any:
+    """A bench agent says how far its run is; the answer says whether to stop it."""
+    values = parse_body(PROGRESS)
+    job = _agent_job(job_id)
+    abort = jobs.report_progress(
+        db(), job, agent=api_user(), percent=values.get("percent"), message=values.get("message")
+    )
+    commit()
+    return jsonify({"abort": abort})
+
+
+@bp.post("/agent/jobs/<int:job_id>/result")
+@requires("record_diagnostics")
+def agent_result(job_id: int) -> Any:
+    """A bench agent sends its run's result: the job ends, the run is stored on the device."""
+    values = parse_body(DIAGNOSTIC)
+    job = _agent_job(job_id)
+    if values["script"] != job.script:
+        raise InvalidInput(
+            N_("The result is of the script %(value)s, but the job is of %(script)s."),
+            field="script",
+            value=values["script"],
+            script=job.script,
+        )
+    run = jobs.finish_job(db(), job, _run_result(values), agent=api_user())
+    commit()
+    return jsonify(run_json(run))

@@ -10,6 +10,7 @@ from inventory.checks import DeviceChecks
 from inventory.lifecycle import allowed_moves
 from inventory.models import (
     Assignment,
+    BenchJob,
     Device,
     DiagnosticRun,
     ErasureRecord,
@@ -268,4 +269,26 @@ def no_storage_json(device: Device, declaration: NoStorage) -> dict[str, Any]:
         "note": declaration.note,
         "declared_by": _username(declaration.declared_by),
         "declared_at": _time(declaration.declared_at),
+    }
+
+
+def job_json(job: BenchJob) -> dict[str, Any]:
+    """A bench job: what was asked of which station, how far it is, and its run once started."""
+    run = job.run
+    return {
+        "id": job.id,
+        "asset_tag": job.device.asset_tag,
+        "script": job.script,
+        "station": job.station,
+        "state": job.state,
+        "requested_by": _username(job.requested_by),
+        "requested_at": _time(job.requested_at),
+        "claimed_at": _time(job.claimed_at),
+        "heartbeat_at": _time(job.heartbeat_at),
+        "ended_at": _time(job.ended_at),
+        "percent": job.percent,
+        "message": job.message,
+        "abort_requested": job.abort_requested,
+        "run": run.id if run is not None else None,
+        "outcome": None if run is None or run.running else run.outcome,
     }

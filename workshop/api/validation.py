@@ -871,3 +871,43 @@ NO_STORAGE = Body(
     "NoStorageRequest",
     (Field("note", "string", "Why, e.g. the donor kept the drives.", max_length=2000),),
 )
+
+# -- bench jobs: a script asked of a station's bench, and its agent's reports -----------------
+
+STATION = Field(
+    "station",
+    "string",
+    "The workstation whose bench runs it, as its bench agent names it (--station).",
+    required=True,
+    max_length=64,
+)
+
+JOB = Body(
+    "BenchJobRequest",
+    (
+        Field("script", "string", "The script to run.", required=True, choices=SCRIPT_NAMES),
+        STATION,
+    ),
+)
+
+CLAIM = Body(
+    "AgentClaim",
+    (
+        STATION,
+        Field(
+            "scripts",
+            "codes",
+            "The scripts the agent's benches can run now.",
+            required=True,
+            choices=SCRIPT_NAMES,
+        ),
+    ),
+)
+
+PROGRESS = Body(
+    "JobProgress",
+    (
+        Field("percent", "integer", "How far the run is, when known.", minimum=0, maximum=100),
+        Field("message", "string", "What the run is doing, for the work card.", max_length=200),
+    ),
+)
