@@ -16,7 +16,7 @@ from workshop.auth.forms import LanguageForm, LoginForm, SetupForm
 from workshop.database import db
 
 # Choices that belong to the terminal, not to the person logged in on it.
-TERMINAL_KEYS = ("language", "intake_lot")
+TERMINAL_KEYS = ("language", "intake_lot", "bench_station")
 # In the session of a badge login: when its last request came (see terminal.py).
 TERMINAL_SEEN = "terminal_seen"
 

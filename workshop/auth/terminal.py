@@ -60,6 +60,9 @@ def _end_terminal_session() -> None:
     session.pop(TERMINAL_SEEN, None)
 
 
+BACKGROUND_ENDPOINTS = frozenset({"workcard.bench_jobs"})
+
+
 @bp.before_app_request
 def lock_idle_terminal() -> Any:
     """Log out a badge session idle for too long, and send it to the badge page."""
@@ -71,7 +74,9 @@ def lock_idle_terminal() -> Any:
         return None
     now = time.time()
     if isinstance(seen, int | float) and now - seen <= idle_seconds():
-        session[TERMINAL_SEEN] = int(now)
+        # A page polling by itself (a bench job's progress) is nobody at the terminal.
+        if request.endpoint not in BACKGROUND_ENDPOINTS:
+            session[TERMINAL_SEEN] = int(now)
         return None
     _end_terminal_session()
     if request.endpoint == BADGE_PAGE and request.method == "POST":

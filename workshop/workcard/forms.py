@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from diagnostics.jobs import MAX_STATION
 from inventory.grading import DEFECT_CODES, MAX_REASON
 from inventory.models import GRADES
 from inventory.stages import MAX_NOTE
@@ -57,3 +65,15 @@ class FinishForm(FlaskForm):
     to = HiddenField(validators=[DataRequired()])
     expected_stage = HiddenField(validators=[DataRequired()])
     note = TextAreaField(_l("Note (optional)"), validators=[Length(max=MAX_NOTE)])
+
+
+class BenchJobForm(FlaskForm):
+    """A script to run on the bench of a station; its bench agent picks the job up."""
+
+    # The choices are the device's category's scripts, set by the view.
+    script = SelectField(_l("Test to run"), validators=[DataRequired()])
+    station = StringField(
+        _l("Station"),
+        validators=[DataRequired(), Length(max=MAX_STATION)],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+    )

@@ -3,26 +3,39 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import session as cookie
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2 import TemplateNotFound
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from diagnostics import jobs, records
 from inventory import assignments, grading, scanning
 from inventory.codes import normalize
+from inventory.db import transaction
 from inventory.devices import get_device
 from inventory.errors import Conflict, GateUnmet, NotFound, WorkshopError
-from inventory.lifecycle import allowed_moves, unmet_gates
-from inventory.models import GRADES, Device, Grading
+from inventory.lifecycle import LEFT_STAGES, allowed_moves, unmet_gates
+from inventory.models import GRADES, BenchJob, Device, Grading
 from inventory.stages import MAX_NOTE, move_to_stage
-from workshop.database import db
+from inventory.types import utcnow
+from workshop.database import db, sessions
 from workshop.display import error_text, label_for
 from workshop.roles import can, requires
 from workshop.workcard import bp
-from workshop.workcard.forms import CardScanForm, DefectsForm, FinishForm, OverrideForm
+from workshop.workcard.forms import (
+    BenchJobForm,
+    CardScanForm,
+    DefectsForm,
+    FinishForm,
+    OverrideForm,
+)
 from workshop.workcard.labels import (
     instruction,
     register_labels,
@@ -37,7 +50,20 @@ ELSEWHERE = frozenset({"sold", "returned", "recycled"})
 # The other helper's partial for a device's manual checks, included once it exists.
 CHECKS_PARTIAL = "checks/_form.html"
 # Where the keyboard starts after a redirect; anything else means the scan field.
-FOCUS_TARGETS = frozenset({"checks", "grade", "override", "finish"})
+FOCUS_TARGETS = frozenset({"checks", "grade", "override", "finish", "bench"})
+# The station of this terminal's benches, kept in the signed session cookie: a terminal
+# sits at one workbench, so the next test is most likely asked of the same station.
+STATION_KEY = "bench_station"
+# How many of a device's latest bench tests the card lists.
+JOBS_SHOWN = 5
+# A bench job's state said in words (diagnostics/jobs.py stores the codes).
+JOB_STATES = {
+    "queued": _l("waiting for the station's bench agent"),
+    "running": _l("running"),
+    "done": _l("ended"),
+    "cancelled": _l("cancelled"),
+    "lost": _l("lost: the bench agent stopped reporting"),
+}
 
 
 @bp.record_once
@@ -110,6 +136,7 @@ def show(asset_tag: str) -> Any:
             for move in moves
         },
         checks_partial=_checks_partial(),
+        bench=_bench_context(session, device),
         focus=focus if focus in FOCUS_TARGETS else "",
         max_note=MAX_NOTE,
         max_reason=grading.MAX_REASON,
@@ -377,6 +404,193 @@ def finish(asset_tag: str) -> Any:
         "success",
     )
     return redirect(_card(device))
+
+
+@bp.route("/<asset_tag>/jobs", methods=["POST"])
+@requires("record_diagnostics")
+def request_bench_job(asset_tag: str) -> Any:
+    """Ask the bench of a station to run a script on the device; its agent picks it up."""
+    session = db()
+    device = _device_or_none(session, asset_tag)
+    if device is None:
+        return _not_found(asset_tag)
+    form = BenchJobForm(prefix="job")
+    form.script.choices = list(_bench_scripts(device))
+    if not form.validate_on_submit():
+        if form.station.errors and form.station.data:
+            flash(
+                _(
+                    "The station name is too long: at most %(limit)d characters.",
+                    limit=jobs.MAX_STATION,
+                ),
+                "error",
+            )
+        elif form.station.errors:
+            flash(_("Type the name of the station whose bench runs the test."), "error")
+        else:
+            flash(_("Choose a test from the list. Nothing was started."), "error")
+        return redirect(_card(device, "bench"))
+    cookie[STATION_KEY] = form.station.data
+    try:
+        job = jobs.request_job(
+            session,
+            device,
+            form.script.data,
+            form.station.data,
+            requested_by=current_user._get_current_object(),
+        )
+    except Conflict as error:
+        flash(_already_asked(error), "error")
+        return redirect(_card(device, "bench"))
+    except WorkshopError as error:
+        flash(error_text(error), "error")
+        return redirect(_card(device, "bench"))
+    session.commit()
+    flash(
+        _(
+            "The %(script)s test is asked of the station %(station)s: it starts when its bench "
+            "agent takes it. Its progress shows below.",
+            script=label_for("script", job.script),
+            station=job.station,
+        ),
+        "success",
+    )
+    return redirect(_card(device, "bench"))
+
+
+@bp.route("/<asset_tag>/jobs/<int:job_id>/cancel", methods=["POST"])
+@requires("record_diagnostics")
+def cancel_bench_job(asset_tag: str, job_id: int) -> Any:
+    """Cancel a waiting test, or ask a running one to stop."""
+    session = db()
+    device = _device_or_none(session, asset_tag)
+    if device is None:
+        return _not_found(asset_tag)
+    job = session.get(BenchJob, job_id)
+    if job is None or job.device_id != device.id:
+        abort(404)
+    before = job.state
+    jobs.cancel_job(session, job, by=current_user._get_current_object())
+    session.commit()
+    script = label_for("script", job.script)
+    if before == "queued":
+        flash(_("The %(script)s test is cancelled: it will not start.", script=script), "success")
+    elif before == "running":
+        flash(
+            _(
+                "The %(script)s test is asked to stop: the bench agent stops it at its next "
+                "report, and the run ends as stopped.",
+                script=script,
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _(
+                "The %(script)s test had already ended (%(state)s). Nothing was changed.",
+                script=script,
+                state=JOB_STATES.get(job.state, job.state),
+            ),
+            "info",
+        )
+    return redirect(_card(device, "bench"))
+
+
+@bp.route("/<asset_tag>/jobs.json")
+@requires("work_card")
+def bench_jobs(asset_tag: str) -> Any:
+    """The device's latest bench tests with their progress, for the card to follow them."""
+    _sweep_lost_jobs()
+    device = _device_or_none(db(), asset_tag)
+    if device is None:
+        return jsonify(
+            {"error": _("There is no device %(tag)s.", tag=normalize(asset_tag)[:40])}
+        ), 404
+    found = jobs.jobs_for(db(), device, limit=JOBS_SHOWN)
+    response = jsonify({"items": [_job_json(job) for job in found]})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _bench_scripts(device: Device) -> tuple[str, ...]:
+    """The scripts the card offers: the category's, or every script when it asks for none."""
+    return records.required_scripts(device.category) or records.SCRIPT_NAMES
+
+
+def _bench_context(session: Session, device: Device) -> dict[str, Any]:
+    """What the card's bench part shows: the form, the latest jobs, the remembered station."""
+    _sweep_lost_jobs()
+    form = BenchJobForm(formdata=None, prefix="job")
+    form.script.choices = [
+        (script, label_for("script", script)) for script in _bench_scripts(device)
+    ]
+    form.station.data = cookie.get(STATION_KEY, "")
+    found = jobs.jobs_for(session, device, limit=JOBS_SHOWN)
+    return {
+        "form": form,
+        "jobs": found,
+        "states": JOB_STATES,
+        "open": device.stage not in LEFT_STAGES,
+        "following": any(job.state in jobs.OPEN_STATES for job in found),
+    }
+
+
+def _job_json(job: BenchJob) -> dict[str, Any]:
+    """A bench job for the card's script: codes, and their words in the reader's language."""
+    run = job.run
+    outcome = None if run is None or run.running else run.outcome
+    return {
+        "id": job.id,
+        "script": job.script,
+        "script_label": label_for("script", job.script),
+        "station": job.station,
+        "state": job.state,
+        "state_label": str(JOB_STATES.get(job.state, job.state)),
+        "percent": job.percent,
+        # The agent's own words about the step it is on; shown as they come.
+        "message": job.message if job.state == "running" else "",
+        "stopping": job.abort_requested and job.state == "running",
+        "outcome": outcome,
+        "outcome_label": label_for("run_outcome", outcome) if outcome else "",
+    }
+
+
+def _already_asked(error: Conflict) -> str:
+    """The refusal of a second request for the same test, with its state in words."""
+    details = error.details
+    if "job" not in details:
+        return error_text(error)
+    script = label_for("script", details.get("script"))
+    if details.get("state") == "running":
+        return _(
+            "The %(script)s test of %(tag)s is already running on the station %(station)s: "
+            "wait for it to end, or stop it below.",
+            script=script,
+            tag=details.get("asset_tag"),
+            station=details.get("station"),
+        )
+    return _(
+        "The %(script)s test of %(tag)s is already waiting for the station %(station)s: "
+        "wait for it, or cancel it below.",
+        script=script,
+        tag=details.get("asset_tag"),
+        station=details.get("station"),
+    )
+
+
+def _sweep_lost_jobs() -> None:
+    """End the jobs of silent bench agents, in a write of its own, before the card shows them."""
+    lost_after = timedelta(seconds=current_app.config.get("BENCH_AGENT_LOST_AFTER", 60))
+    # A read first: a write on every look at the card would queue behind the other writers.
+    with transaction(sessions(), write=False) as session:
+        stale = session.scalar(
+            select(BenchJob.id)
+            .where(BenchJob.state == "running", BenchJob.heartbeat_at < utcnow() - lost_after)
+            .limit(1)
+        )
+    if stale is not None:
+        with transaction(sessions()) as session:
+            jobs.sweep(session, lost_after=lost_after)
 
 
 def _card(device: Device, focus: str = "") -> str:
