@@ -18,11 +18,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from diagnostics import records
 from diagnostics.results import Limits, RunResult
 from inventory.accounts import User
+from inventory.db import transaction
 from inventory.errors import N_, Conflict, IllegalTransition, InvalidInput, NotFound
 from inventory.events import record_event
 from inventory.lifecycle import LEFT_STAGES
@@ -176,6 +177,24 @@ def sweep(
             records.finish_run(session, run, ended, limits_applied={})
     session.flush()
     return lost
+
+
+def sweep_when_stale(
+    factory: sessionmaker[Session], *, lost_after: timedelta = LOST_AFTER
+) -> list[BenchJob]:
+    """Sweep in a write of its own, but only when a read finds a silent agent's job."""
+    # Pages and agents look at jobs every second: a write each time would queue
+    # behind every other writer of the workshop.
+    with transaction(factory, write=False) as session:
+        stale = session.scalar(
+            select(BenchJob.id)
+            .where(BenchJob.state == "running", BenchJob.heartbeat_at < utcnow() - lost_after)
+            .limit(1)
+        )
+    if stale is None:
+        return []
+    with transaction(factory) as session:
+        return sweep(session, lost_after=lost_after)
 
 
 def claim_next(

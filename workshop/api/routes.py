@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Response, current_app, jsonify, url_for
-from sqlalchemy import select
 
 from diagnostics import jobs, records
 from diagnostics.results import (
@@ -32,7 +31,6 @@ from inventory import (
     stages,
 )
 from inventory.codes import normalize
-from inventory.db import transaction
 from inventory.errors import N_, AlreadyReceived, IllegalTransition, InvalidInput, NotFound
 from inventory.events import device_history
 from inventory.lifecycle import allowed_moves
@@ -44,7 +42,6 @@ from inventory.locations import (
     put_away,
 )
 from inventory.models import BenchJob, Device
-from inventory.types import utcnow
 from workshop.api import bp
 from workshop.api.auth import api_user, public, requires
 from workshop.api.errors import Forbidden, commit
@@ -624,20 +621,6 @@ def _lost_after() -> timedelta:
     return timedelta(seconds=current_app.config.get("BENCH_AGENT_LOST_AFTER", 60))
 
 
-def _sweep_before_reading() -> None:
-    """End the jobs of silent agents, in a write of its own, before a read shows them."""
-    lost_after = _lost_after()
-    with transaction(sessions(), write=False) as session:
-        stale = session.scalar(
-            select(BenchJob.id)
-            .where(BenchJob.state == "running", BenchJob.heartbeat_at < utcnow() - lost_after)
-            .limit(1)
-        )
-    if stale is not None:
-        with transaction(sessions()) as session:
-            jobs.sweep(session, lost_after=lost_after)
-
-
 @bp.post("/devices/<asset_tag>/jobs")
 @requires("record_diagnostics")
 def request_job(asset_tag: str) -> Any:
@@ -655,7 +638,7 @@ def request_job(asset_tag: str) -> Any:
 @requires("view_devices")
 def device_jobs(asset_tag: str) -> Any:
     """A device's latest bench jobs, the newest first, with their progress."""
-    _sweep_before_reading()
+    jobs.sweep_when_stale(sessions(), lost_after=_lost_after())
     found = _load_device(asset_tag)
     return jsonify({"items": [job_json(job) for job in jobs.jobs_for(db(), found)]})
 

@@ -12,19 +12,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2 import TemplateNotFound
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from diagnostics import jobs, records
 from inventory import assignments, grading, scanning
 from inventory.codes import normalize
-from inventory.db import transaction
 from inventory.devices import get_device
 from inventory.errors import Conflict, GateUnmet, NotFound, WorkshopError
 from inventory.lifecycle import LEFT_STAGES, allowed_moves, unmet_gates
 from inventory.models import GRADES, BenchJob, Device, Grading
 from inventory.stages import MAX_NOTE, move_to_stage
-from inventory.types import utcnow
 from workshop.database import db, sessions
 from workshop.display import error_text, label_for
 from workshop.roles import can, requires
@@ -579,18 +576,9 @@ def _already_asked(error: Conflict) -> str:
 
 
 def _sweep_lost_jobs() -> None:
-    """End the jobs of silent bench agents, in a write of its own, before the card shows them."""
+    """End the jobs of silent bench agents before the card shows them."""
     lost_after = timedelta(seconds=current_app.config.get("BENCH_AGENT_LOST_AFTER", 60))
-    # A read first: a write on every look at the card would queue behind the other writers.
-    with transaction(sessions(), write=False) as session:
-        stale = session.scalar(
-            select(BenchJob.id)
-            .where(BenchJob.state == "running", BenchJob.heartbeat_at < utcnow() - lost_after)
-            .limit(1)
-        )
-    if stale is not None:
-        with transaction(sessions()) as session:
-            jobs.sweep(session, lost_after=lost_after)
+    jobs.sweep_when_stale(sessions(), lost_after=lost_after)
 
 
 def _card(device: Device, focus: str = "") -> str:
