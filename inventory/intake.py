@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -121,7 +121,9 @@ def receive_device(
     weight = clean_weight(weight_kg)
     the_lot = get_lot(session, lot) if lot else None
 
-    existing = find_by_identifier(session, serial)
+    # Most scans are of a new serial: asking for the id alone spares loading a device.
+    known = session.scalar(_DEVICE_OF_SERIAL, {"value": serial}) is not None
+    existing = find_by_identifier(session, serial) if known else None
     if existing is not None:
         return _come_back(
             session, existing, the_lot, weight, entered_by, performed_by, station, occurred_at
@@ -182,6 +184,9 @@ _DEVICES, _IDENTIFIERS, _EVENTS = Device.__table__, Identifier.__table__, Event.
 _INSERT_DEVICE = insert(_DEVICES).returning(_DEVICES.c.id)
 _INSERT_IDENTIFIER = insert(_IDENTIFIERS).returning(_IDENTIFIERS.c.id)
 _INSERT_EVENT = insert(_EVENTS)
+_DEVICE_OF_SERIAL = select(_IDENTIFIERS.c.device_id).where(
+    _IDENTIFIERS.c.kind == "serial", _IDENTIFIERS.c.value == bindparam("value")
+)
 
 
 def _without_none(**payload: Any) -> dict[str, Any]:
