@@ -141,3 +141,16 @@ def test_time_per_technician_is_for_those_who_plan_the_work(client, make_user, r
     make_user(role, "someone")
     login(client, "someone")
     assert client.get("/board/time").status_code == 403
+
+
+def test_the_board_link_opens_the_last_thirty_days(client, make_user):
+    make_user("manager", "maud")
+    login(client, "maud")
+
+    opened = client.get("/board/time")
+
+    assert opened.status_code == 302
+    page = client.get(opened.headers["Location"])
+    assert page.status_code == 200
+    assert "Check the period" not in page.get_data(as_text=True)
+    assert 'name="since"' in page.get_data(as_text=True)

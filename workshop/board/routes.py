@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from flask import current_app, render_template, request
+from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import format_decimal, get_timezone
 
 from inventory.board import stage_counts, stuck_devices, work_in_progress
@@ -57,20 +57,23 @@ def index() -> Any:
 @requires("view_worktime")
 def time_spent() -> Any:
     """Time spent per stage and per technician over a period, from the event log."""
-    form = PeriodForm(request.args, meta={"csrf": False})
-    today = datetime.now(get_timezone()).date()
     if not request.args:
-        form.since.data, form.until.data = today - timedelta(days=DEFAULT_DAYS), today
-    valid = form.validate()
-    since, until = (form.since.data, form.until.data) if valid else (None, None)
-    session = db()
+        # The last days by default, written in the address so the page can be shared.
+        today = datetime.now(get_timezone()).date()
+        since = today - timedelta(days=DEFAULT_DAYS)
+        return redirect(
+            url_for("board.time_spent", since=since.isoformat(), until=today.isoformat())
+        )
+    form = PeriodForm(request.args, meta={"csrf": False})
+    stages, technicians = [], []
+    if form.validate():
+        session = db()
+        start, end = period(form.since.data, form.until.data)
+        stages = time_per_stage(session, start, end)
+        technicians = time_per_technician(session, start, end)
     return render_template(
-        "board/time.html",
-        form=form,
-        stages=time_per_stage(session, *period(since, until)) if valid else [],
-        technicians=time_per_technician(session, *period(since, until)) if valid else [],
-        hours=hours,
-    ), (200 if valid else 400)
+        "board/time.html", form=form, stages=stages, technicians=technicians, hours=hours
+    ), (400 if form.errors else 200)
 
 
 def period(since: date, until: date) -> tuple[datetime, datetime]:
