@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,7 +30,17 @@ from inventory.types import utcnow
 from workshop import accounts, create_app
 from workshop.migrate import upgrade
 
-TEST_DATABASE_URL = os.environ.get("WORKSHOP_TEST_DATABASE_URL", "")
+
+def _worker_database_url(url: str) -> str:
+    """Under pytest-xdist each worker gets a database of its own, named after the given one."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
+
+
+TEST_DATABASE_URL = _worker_database_url(os.environ.get("WORKSHOP_TEST_DATABASE_URL", ""))
 PASSWORD = "correct horse battery"
 
 
@@ -38,10 +48,26 @@ def pytest_report_header() -> str:
     return f"workshop database: {TEST_DATABASE_URL or 'SQLite file per test'}"
 
 
+def _create_worker_database() -> None:
+    """Create this worker's database on the server the suite was given, if it is not there yet."""
+    if os.environ.get("WORKSHOP_TEST_DATABASE_URL") == TEST_DATABASE_URL:
+        return
+    name = make_url(TEST_DATABASE_URL).database
+    server = make_engine(os.environ["WORKSHOP_TEST_DATABASE_URL"], isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).first()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+
+
 @pytest.fixture(scope="session")
 def _template_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Migrate once per run; each test then starts from a copy or a truncation of it."""
     if TEST_DATABASE_URL:
+        _create_worker_database()
         engine = make_engine(TEST_DATABASE_URL)
         # Fails loudly when the server is unreachable: the suite never skips it.
         with engine.begin() as connection:

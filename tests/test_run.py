@@ -205,8 +205,8 @@ def test_the_demo_fills_an_empty_workshop_once_and_prints_passwords_that_work(
         assert len(badges) == sum(role == "technician" for _u, role, _p in accounts_printed)
         for badge, pin in badges:
             assert badge_login(session, badge, pin).role == "technician"
-    seconds = float(re.search(r"Demo workshop created in ([\d.]+) s", out).group(1))
-    assert seconds < 30
+    # How long it took is said, not judged here: timings belong to benchmarks.
+    assert re.search(r"Demo workshop created in [\d.]+ s", out)
 
     again = Server("--demo", "--port", str(port), env=clean_env(instance))
     servers.append(again)

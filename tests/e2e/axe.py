@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,6 +16,16 @@ WCAG_21_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 def axe_script() -> Path:
     """The axe-core script, installed from the npm registry (package-lock.json) when missing."""
+    if not SCRIPT.exists():
+        # Parallel test workers would each run `npm ci` into the same folder: one at a time.
+        with open(FOLDER / ".install.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            _install()
+    return SCRIPT
+
+
+def _install() -> None:
+    """Install the locked axe-core with npm, unless another worker just did."""
     if not SCRIPT.exists():
         npm = shutil.which("npm")
         if npm is None:
@@ -31,7 +42,6 @@ def axe_script() -> Path:
         )
         if done.returncode != 0 or not SCRIPT.exists():
             pytest.fail(f"npm could not install axe-core:\n{done.stderr}", pytrace=False)
-    return SCRIPT
 
 
 def violations(page) -> list[str]:

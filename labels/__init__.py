@@ -1,0 +1,1 @@
+"""Labels and documents drawn with reportlab: barcodes, media, sheets, certificates. No database."""
