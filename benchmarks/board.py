@@ -43,26 +43,31 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, select, text, union_all  # noqa: E402
+from sqlalchemy import func, literal, select, text, union_all  # noqa: E402
 from sqlalchemy.engine import Connection, Engine  # noqa: E402
 
 from benchmarks.serving import refuse_unless_bench, running_server  # noqa: E402
 from inventory.accounts import User  # noqa: E402
+from inventory.board import LEFT_STAGES, PRESENT_STAGES  # noqa: E402
 from inventory.codes import asset_tag  # noqa: E402
 from inventory.db import make_engine, make_sessionmaker  # noqa: E402
 from inventory.lifecycle import STAGES  # noqa: E402
-from inventory.models import Assignment, Counter, Device, Identifier, Lot  # noqa: E402
+from inventory.models import CATEGORIES, Assignment, Counter, Device, Identifier, Lot  # noqa: E402
 from workshop import accounts  # noqa: E402
+from workshop.board.routes import LEFT_DAYS, SUGGESTED_LOTS  # noqa: E402
 from workshop.migrate import upgrade  # noqa: E402
 
 BUDGET_MS = 100.0
 SERVER_START_TIMEOUT_S = 120
 # The server's default (config STUCK_AFTER_DAYS); the floor asks the same.
 STUCK_AFTER_DAYS = 7
+# The server's default time zone (config TIMEZONE): where the board's days start.
+WORKSHOP_ZONE = ZoneInfo("Europe/Paris")
 MANAGER, PASSWORD = "bench-manager", "bench-password-1"
 TECHNICIANS = 25
 # Written last by the fill, so a half-filled database is never taken for a whole one.
@@ -535,11 +540,39 @@ def board_floor(connection: Connection, after_days: int, now: datetime) -> dict[
     waiting = [stage for stage in STAGES if stage not in ("sold", "recycled", "returned")]
     cutoff = now - timedelta(days=after_days)
     stuck = (devices.c.stage.in_(waiting), devices.c.stage_entered_at < cutoff)
-    counts = connection.execute(
-        select(devices.c.stage, devices.c.category, func.count()).group_by(
-            devices.c.stage, devices.c.category
+    # What the workshop holds, and what it sold or recycled over the last LEFT_DAYS days.
+    left_on = now.astimezone(WORKSHOP_ZONE).date() - timedelta(days=LEFT_DAYS)
+    left_since = datetime.combine(left_on, datetime.min.time(), WORKSHOP_ZONE).astimezone(UTC)
+    counted = (devices.c.stage, devices.c.category, func.count())
+    # One statement: the grouped range, then one indexed count per (stage, category) pair.
+    left = [
+        select(
+            literal(stage),
+            literal(category),
+            select(func.count())
+            .select_from(devices)
+            .where(
+                devices.c.stage == stage,
+                devices.c.category == category,
+                devices.c.stage_entered_at >= left_since,
+            )
+            .scalar_subquery(),
         )
-    ).all()
+        for stage in LEFT_STAGES
+        for category in CATEGORIES
+    ]
+    counts = [
+        row
+        for row in connection.execute(
+            union_all(
+                select(*counted)
+                .where(devices.c.stage.in_(PRESENT_STAGES))
+                .group_by(devices.c.stage, devices.c.category),
+                *left,
+            )
+        )
+        if row[2]
+    ]
     stuck_total = connection.scalar(select(func.count()).select_from(devices).where(*stuck))
     # The 50 oldest of each stage from the (stage, date) index, then the 50 oldest of all.
     oldest = union_all(
@@ -561,7 +594,9 @@ def board_floor(connection: Connection, after_days: int, now: datetime) -> dict[
         .limit(50)
     ).all()
     lots = connection.execute(
-        select(Lot.__table__.c.code, Lot.__table__.c.donor).order_by(Lot.__table__.c.id.desc())
+        select(Lot.__table__.c.code, Lot.__table__.c.donor)
+        .order_by(Lot.__table__.c.id.desc())
+        .limit(SUGGESTED_LOTS)
     ).all()
     assignments = Assignment.__table__
     users = User.__table__
@@ -575,6 +610,7 @@ def board_floor(connection: Connection, after_days: int, now: datetime) -> dict[
     ).all()
     return {
         "total": sum(n for _s, _c, n in counts),
+        "present": sum(n for stage, _c, n in counts if stage not in LEFT_STAGES),
         "stuck": stuck_total,
         "stuck listed": len(stuck_rows),
         "lots": len(lots),
@@ -669,7 +705,8 @@ def main(argv: list[str] | None = None) -> int:
         engine.dispose()
 
         print(
-            f"\nstage board, GET /board/ ({board_answer['total']:,} devices counted, "
+            f"\nstage board, GET /board/ ({board_answer['present']:,} devices in the workshop, "
+            f"{board_answer['total'] - board_answer['present']:,} left in {LEFT_DAYS} days, "
             f"{board_answer['stuck']:,} stuck, {board_answer['lots']:,} lots)"
         )
         print(f"  server (HTTP, run.py under waitress)  {spread(board_page_times)}")
@@ -683,8 +720,8 @@ def main(argv: list[str] | None = None) -> int:
         problems = []
         if board_status != 200:
             problems.append(f"the board answered {board_status}")
-        elif f"{board_answer['total']} devices in all" not in board_page:
-            problems.append("the board does not show every device counted")
+        elif f"{board_answer['present']} devices in the workshop" not in board_page:
+            problems.append("the board does not show the devices the workshop holds")
         if search_status != 200:
             problems.append(f"the search answered {search_status}")
         elif f"{search_total} devices" not in search_page:

@@ -7,17 +7,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from inventory.accounts import User
 from inventory.lifecycle import STAGES
-from inventory.models import Assignment, Device, Lot
+from inventory.models import CATEGORIES, Assignment, Device, Lot
 from inventory.types import utcnow
 
 # Stages in which a device has left the workshop's hands: it cannot be stuck there.
 DONE_STAGES = frozenset({"sold", "recycled", "returned"})
 WAITING_STAGES = tuple(stage for stage in STAGES if stage not in DONE_STAGES)
+# Sold and recycled devices pile up for ever (a million within a few years):
+# the workshop's board counts only those that left since a recent date.
+LEFT_STAGES = ("sold", "recycled")
+PRESENT_STAGES = tuple(stage for stage in STAGES if stage not in LEFT_STAGES)
 
 # What became of a donor's device, in the words of the lot report. A returned
 # device is back on the workbench, so it counts as in progress.
@@ -41,6 +45,8 @@ class StageCounts:
     """Devices counted per (stage, category), with the totals a board shows."""
 
     cells: dict[tuple[str, str], int]
+    # When set, the sold and recycled cells count only the devices that left since then.
+    left_since: datetime | None = None
 
     def count(self, stage: str, category: str) -> int:
         """How many devices of this category are in this stage."""
@@ -64,19 +70,52 @@ class StageCounts:
         """Every device counted."""
         return sum(self.cells.values())
 
+    def present_total(self, category: str | None = None) -> int:
+        """Devices still in the workshop's hands, of one category or of all."""
+        return sum(
+            n for (s, c), n in self.cells.items() if s not in LEFT_STAGES and category in (None, c)
+        )
+
 
 def _in_lot(lot_code: str | None):  # noqa: ANN202 (a SQL expression)
     return Device.lot_id == select(Lot.id).where(Lot.code == lot_code).scalar_subquery()
 
 
-def stage_counts(session: Session, *, lot: str | None = None) -> StageCounts:
-    """Count devices per stage and category in one grouped query, optionally for one lot."""
-    query = select(Device.stage, Device.category, func.count()).group_by(
-        Device.stage, Device.category
+def stage_counts(
+    session: Session, *, lot: str | None = None, left_since: datetime | None = None
+) -> StageCounts:
+    """Count devices per stage and category, for one lot or, sold and recycled, since a date."""
+    counted = (Device.stage, Device.category, func.count())
+    grouped = (Device.stage, Device.category)
+    if lot or left_since is None:
+        # A lot is a few hundred devices: all of them, whatever became of them.
+        query = select(*counted).group_by(*grouped)
+        if lot:
+            query = query.where(_in_lot(lot))
+        return StageCounts({(stage, category): n for stage, category, n in session.execute(query)})
+    # The devices in the workshop from one index range; those that left lately
+    # counted per stage and category, each its own range of the (stage, category,
+    # date) index, since grouping tens of thousands of rows by category costs more.
+    left = [
+        select(
+            literal(stage),
+            literal(category),
+            select(func.count())
+            .where(
+                Device.stage == stage,
+                Device.category == category,
+                Device.stage_entered_at >= left_since,
+            )
+            .scalar_subquery(),
+        )
+        for stage in LEFT_STAGES
+        for category in CATEGORIES
+    ]
+    query = union_all(
+        select(*counted).where(Device.stage.in_(PRESENT_STAGES)).group_by(*grouped), *left
     )
-    if lot:
-        query = query.where(_in_lot(lot))
-    return StageCounts({(stage, category): n for stage, category, n in session.execute(query)})
+    rows = session.execute(query)
+    return StageCounts({(stage, category): n for stage, category, n in rows if n}, left_since)
 
 
 @dataclass(frozen=True)

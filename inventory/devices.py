@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import CompoundSelect, bindparam, func, or_, select, tuple_, union
 from sqlalchemy.orm import Session, aliased, selectinload
@@ -10,7 +11,8 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from inventory.codes import normalize
 from inventory.errors import InvalidInput, NotFound
 from inventory.lifecycle import STAGES
-from inventory.models import CATEGORIES, Assignment, Device, Identifier, Lot
+from inventory.lots import get_lot
+from inventory.models import CATEGORIES, Assignment, Device, Identifier
 
 MAX_PER_PAGE = 200
 
@@ -116,6 +118,7 @@ def find_devices(
     stage: str = "",
     category: str = "",
     lot: str = "",
+    entered_since: datetime | None = None,
     page: int = 1,
     per_page: int = 50,
 ) -> Page:
@@ -142,7 +145,14 @@ def find_devices(
     if category:
         query = query.where(Device.category == category)
     if lot:
-        query = query.join(Lot).where(Lot.code == lot)
+        # An unknown lot is said, not answered with an empty list; it is a filter, not
+        # the thing asked for, so a bad value rather than a missing resource.
+        try:
+            query = query.where(Device.lot_id == get_lot(session, lot).id)
+        except NotFound as error:
+            raise InvalidInput(error.template, **error.details) from None
+    if entered_since is not None:
+        query = query.where(Device.stage_entered_at >= entered_since)
     text = q.strip()
     if text:
         query = query.where(Device.id.in_(_matching(session, text)))

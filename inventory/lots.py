@@ -30,9 +30,9 @@ def get_lot(session: Session, code: str) -> Lot:
     return lot
 
 
-def list_lots(session: Session) -> list[Lot]:
-    """Every lot, the newest first."""
-    return list(session.scalars(select(Lot).order_by(Lot.id.desc())))
+def list_lots(session: Session, limit: int | None = None) -> list[Lot]:
+    """Every lot, or the `limit` newest, the newest first."""
+    return list(session.scalars(select(Lot).order_by(Lot.id.desc()).limit(limit)))
 
 
 def open_lot(

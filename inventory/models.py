@@ -69,6 +69,10 @@ class Device(Base):
         Index("ix_devices_stage_category", "stage", "category"),
         # The board's stuck devices: waiting in a stage since before a date.
         Index("ix_devices_stage_stage_entered_at", "stage", "stage_entered_at"),
+        # The board's sold and recycled lately: one index range per stage and category.
+        Index(
+            "ix_devices_stage_category_stage_entered_at", "stage", "category", "stage_entered_at"
+        ),
         Index("ix_devices_make_model", "make", "model"),
     )
 

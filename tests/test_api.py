@@ -389,7 +389,10 @@ def test_the_device_list_searches_and_filters(client, warehouse, technician):
     assert tags("stage=triage") == {monitor["asset_tag"]}
     assert len(tags("category=laptop")) == 2
     assert tags("category=laptop&stage=triage") == set()
-    assert tags("lot=NO-SUCH-LOT") == set()
+    # A lot nobody opened is a mistyped filter, said as such rather than answered with nothing.
+    response = client.get(f"{API}/devices?lot=NO-SUCH-LOT", headers=technician)
+    assert response.status_code == 400
+    assert "No lot has the code 'NO-SUCH-LOT'" in response.get_json()["error"]["message"]
 
     response = client.get(f"{API}/devices?stage=nowhere", headers=technician)
     assert response.status_code == 400

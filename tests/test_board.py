@@ -107,14 +107,18 @@ def test_the_board_page_links_each_count_to_its_devices(a_day_of_moves, client, 
     row = re.search(r'<th scope="row">Received</th>.*?</tr>', page, re.S).group(0)
     # Categories are columns in alphabetical order: desktop, laptop, monitor, then the total.
     assert text_of(row) == "Received 3 1 1 5"
-    assert "13 devices in all" in page
+    # Sold and recycled are counted over the last 30 days; the total is what the workshop holds.
+    assert "10 devices in the workshop, and those sold or recycled since" in page
+    in_workshop = re.search(r'<th scope="row">In the workshop</th>.*?</tr>', page, re.S).group(0)
+    assert text_of(in_workshop) == "In the workshop 4 4 2 10"
 
     school = client.get("/board/?lot=L-SCHOOL").get_data(as_text=True)
     assert '<a href="/devices/?stage=received&amp;category=desktop&amp;lot=L-SCHOOL">3</a>' in (
         school
     )
     assert "Laptop" not in school
-    assert '<option value="L-SCHOOL" selected>' in school
+    assert 'name="lot" type="text" value="L-SCHOOL"' in school
+    assert "4 devices in all" in school
 
     unknown = client.get("/board/?lot=L-NOPE")
     assert unknown.status_code == 404
@@ -385,3 +389,52 @@ def test_the_board_shows_what_each_technician_holds(sessions, make_user, client,
     page = text_of(client.get("/board/").get_data(as_text=True))
     assert "Amina Diallo 2 Received: 1 · Triage: 1" in page
     assert "bruno 1 Received: 1" in page
+
+
+def test_the_board_counts_what_left_the_workshop_lately_and_links_to_exactly_those(
+    sessions, client, logged_in
+):
+    now = utcnow()
+    with sessions() as session:
+        open_lot(session, "L-BANK", entered_by=None)
+        old_sale, new_sale, old_scrap, new_scrap, waiting = (
+            receive(session, f"LEFT-{n}", at=now - timedelta(days=400)) for n in range(5)
+        )
+        for device in (old_sale, new_sale):
+            walk(session, device, until="ready", at=now - timedelta(days=300))
+        for device, days_ago in ((old_sale, 200), (new_sale, 3)):
+            at = now - timedelta(days=days_ago)
+            move_to_stage(session, device, "sold", entered_by=None, occurred_at=at)
+        for device, days_ago in ((old_scrap, 90), (new_scrap, 1)):
+            at = now - timedelta(days=days_ago)
+            recycle(session, device, reason="obsolete", entered_by=None, occurred_at=at)
+        session.commit()
+        since = now - timedelta(days=30)
+        counts = stage_counts(session, left_since=since)
+        assert counts.cells == {
+            ("sold", "laptop"): 1,
+            ("recycled", "laptop"): 1,
+            ("received", "laptop"): 1,
+        }
+        assert counts.present_total() == 1
+        # For one lot every device counts, whenever it left.
+        assert stage_counts(session, lot="L-BANK", left_since=since).total == 5
+
+    logged_in("manager", "maya")
+    page = client.get("/board/").get_data(as_text=True)
+    sold_row = re.search(r'<th scope="row">Sold since .*?</tr>', page, re.S).group(0)
+    assert text_of(sold_row).endswith(" 1 1")
+    link = re.search(r'href="(/devices/\?stage=sold&amp;since=[0-9-]+)"', sold_row).group(1)
+    listed = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert "1 device" in listed and new_sale.asset_tag in listed
+    assert old_sale.asset_tag not in listed
+
+
+def test_the_device_list_says_when_a_typed_lot_does_not_exist(client, logged_in):
+    logged_in("manager", "maya")
+    answer = client.get("/devices/?lot=L-NOPE")
+    # The list's page, with the problem said, as for any filter it cannot apply.
+    assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    assert "No lot has the code" in page
+    assert 'value="L-NOPE"' in page

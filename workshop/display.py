@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -198,7 +198,18 @@ def label_for(kind: str, code: str | None) -> str:
         return ""
     if kind == "gate":
         return gate_label(code)
-    return str(LABELS.get(kind, {}).get(code, code))
+    name = LABELS.get(kind, {}).get(code)
+    if name is None:
+        return code
+    if not has_request_context():
+        return str(name)
+    # A board or a list names the same few codes hundreds of times: translate each once
+    # per request and language (a document may be drawn in the donor's language).
+    cache = g.setdefault("labels", {})
+    key = (str(get_locale()), kind, code)
+    if key not in cache:
+        cache[key] = str(name)
+    return cache[key]
 
 
 def gate_label(item: str, asset_tag: str | None = None) -> str:

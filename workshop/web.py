@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
-from flask_babel import Babel, format_datetime, format_decimal
+from flask_babel import Babel, format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -136,6 +136,7 @@ def _template_helpers() -> dict[str, Any]:
     return {
         "can": can,
         "label": label_for,
+        "format_date": format_date,
         "format_datetime": format_datetime,
         "format_decimal": format_decimal,
         "current_language": select_locale(),

@@ -7,9 +7,17 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SearchField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    RadioField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from inventory.models import GRADES
 from inventory.stages import MAX_NOTE
@@ -36,19 +44,21 @@ class DeviceSearchForm(FlaskForm):
     q = SearchField(_l("Search or scan"), validators=[Length(max=200)])
     stage = FilterField(_l("Stage"))
     category = FilterField(_l("Category"))
-    lot = FilterField(_l("Lot"))
+    # Typed or scanned: thousands of lots make a list nobody can use from the keyboard.
+    lot = StringField(
+        _l("Lot"),
+        validators=[Length(max=64)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    since = DateField(_l("In this stage since"), validators=[Optional()])
 
-    def fill_choices(self, stages: Any, categories: Any, lots: Any) -> None:
+    def fill_choices(self, stages: Any, categories: Any) -> None:
         """Offer the stored codes under their translated names, after an "any" entry."""
         self.stage.choices = [SelectChoice("", _("Any stage"))] + [
             SelectChoice(stage, label_for("stage", stage)) for stage in stages
         ]
         self.category.choices = [SelectChoice("", _("Any category"))] + [
             SelectChoice(category, label_for("category", category)) for category in categories
-        ]
-        self.lot.choices = [SelectChoice("", _("Any lot"))] + [
-            SelectChoice(lot.code, f"{lot.code} · {lot.donor}" if lot.donor else lot.code)
-            for lot in lots
         ]
 
 

@@ -16,7 +16,6 @@ from inventory.devices import find_devices, get_device
 from inventory.errors import Conflict, GateUnmet, InvalidInput, NotFound, WorkshopError
 from inventory.events import device_history
 from inventory.lifecycle import STAGES, allowed_moves, unmet_gates
-from inventory.lots import list_lots
 from inventory.models import CATEGORIES, Device
 from inventory.recycling import REASONS, recycle
 from inventory.scanning import resolve_code
@@ -25,9 +24,10 @@ from workshop.database import db
 from workshop.devices import bp
 from workshop.devices.forms import DeviceSearchForm, GradeForm, MoveForm
 from workshop.display import error_text, label_for
+from workshop.periods import day_start
 from workshop.roles import can, requires
 
-FILTERS = ("q", "stage", "category", "lot")
+FILTERS = ("q", "stage", "category", "lot", "since")
 # Grading is kept off the stages where the service refuses it.
 UNGRADABLE = frozenset({"sold", "recycled"})
 # Moves that carry more than a button can say: a sale has its order and price,
@@ -41,7 +41,7 @@ def index() -> Any:
     """The searchable device list; a scanned tag or serial opens its device at once."""
     session = db()
     form = DeviceSearchForm(formdata=request.args)
-    form.fill_choices(STAGES, CATEGORIES, list_lots(session))
+    form.fill_choices(STAGES, CATEGORIES)
     query = (form.q.data or "").strip()
     notice = ""
     if query and "page" not in request.args:
@@ -63,7 +63,8 @@ def index() -> Any:
                 q=query,
                 stage=form.stage.data or "",
                 category=form.category.data or "",
-                lot=form.lot.data or "",
+                lot=(form.lot.data or "").strip(),
+                entered_since=day_start(form.since.data) if form.since.data else None,
                 page=page_number,
                 per_page=current_app.config["PER_PAGE"],
             )
