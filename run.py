@@ -202,21 +202,34 @@ def _stop(_signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def serve(app: Any, listener: socket.socket, threads: int, *, balance: Any = None) -> None:
+def serve(
+    app: Any,
+    listener: socket.socket,
+    threads: int,
+    *,
+    balance: Any = None,
+    checkpointer: Any = None,
+) -> None:
     """Serve requests on the listening socket until Ctrl+C or SIGTERM."""
     from waitress.server import create_server
 
     server = create_server(app, sockets=[listener], threads=threads)
     if balance is not None:
         balance(server)
+    if checkpointer is not None:
+        checkpointer.start()
     try:
         # Waitress returns from run() on Ctrl+C (and on SIGTERM, turned into one).
         server.run()
     finally:
         server.close()
+        if checkpointer is not None:
+            checkpointer.stop()
 
 
-def supervise(app: Any, listener: socket.socket, args: argparse.Namespace) -> int:
+def supervise(
+    app: Any, listener: socket.socket, args: argparse.Namespace, checkpointer: Any = None
+) -> int:
     """Fork the worker processes, replace any that dies, stop them all on Ctrl+C or SIGTERM."""
     from workshop.workers import Workers
 
@@ -226,6 +239,8 @@ def supervise(app: Any, listener: socket.socket, args: argparse.Namespace) -> in
             listener,
             args.threads,
             balance=lambda server: workers.balance.watch(server, slot),
+            # Each worker checkpoints from a thread of its own: threads do not survive a fork.
+            checkpointer=checkpointer,
         )
         app.extensions["workshop.engine"].dispose()
 
@@ -248,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
 
+    from inventory.checkpoints import checkpoint_in_background
     from workshop import create_app
 
     app = create_app()
@@ -258,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.demo:
             fill_demo(app)
         engine = app.extensions["workshop.engine"]
+        checkpointer = checkpoint_in_background(engine)
         say(f"Database: {engine.url.render_as_string(hide_password=True)}")
         say(f"Workshop is running at {address(args.host, args.port)} - press Ctrl+C to stop.")
         signal.signal(signal.SIGTERM, _stop)
@@ -267,9 +284,9 @@ def main(argv: list[str] | None = None) -> int:
         gc.collect()
         gc.freeze()
         if args.processes > 1:
-            status = supervise(app, listener, args)
+            status = supervise(app, listener, args, checkpointer)
         else:
-            serve(app, listener, args.threads)
+            serve(app, listener, args.threads, checkpointer=checkpointer)
     except KeyboardInterrupt:
         pass
     finally:
