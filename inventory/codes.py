@@ -16,6 +16,10 @@ LOCATION_PATTERN = re.compile(rf"^{LOCATION_PREFIX}[0-9]{{{LOCATION_DIGITS}}}[0-
 BADGE_PREFIX = "S"
 BADGE_DIGITS = 5
 BADGE_PATTERN = re.compile(rf"^{BADGE_PREFIX}[0-9]{{{BADGE_DIGITS}}}[0-9A-Z]$")
+# Spare parts: a length of their own, between the location's and the asset tag's.
+PART_PREFIX = "P"
+PART_DIGITS = 6
+PART_PATTERN = re.compile(rf"^{PART_PREFIX}[0-9]{{{PART_DIGITS}}}[0-9A-Z]$")
 
 
 def check_character(payload: str) -> str:
@@ -66,6 +70,17 @@ def badge_code(number: int) -> str:
 def looks_like_badge_code(code: str) -> bool:
     """True when the code has a staff badge's shape, whatever its check character."""
     return bool(BADGE_PATTERN.match(code))
+
+
+def part_code(number: int) -> str:
+    """The code of a spare part for a sequence number, e.g. 5 -> P000005 plus its check character."""
+    body = f"{PART_PREFIX}{number:0{PART_DIGITS}d}"
+    return body + check_character(body)
+
+
+def looks_like_part_code(code: str) -> bool:
+    """True when the code has a part code's shape, whatever its check character."""
+    return bool(PART_PATTERN.match(code))
 
 
 def normalize(code: str) -> str:

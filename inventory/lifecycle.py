@@ -85,3 +85,7 @@ import inventory.checks  # noqa: E402,F401  (registers the manual checks' gates)
 # isort: split
 # After the checks, so what a device lacks reads checks first, then bench results.
 import diagnostics.records  # noqa: E402,F401  (registers the diagnostics' and erasures' gates)
+
+# isort: split
+# Last: after a repair, the checks and diagnostics it touched are asked again.
+import inventory.repairs  # noqa: E402,F401  (registers the repairs' gate)

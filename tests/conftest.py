@@ -63,11 +63,17 @@ def _create_worker_database() -> None:
     server.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _worker_database() -> None:
+    """Every test, even one that only makes schemas of its own, finds its worker's database."""
+    if TEST_DATABASE_URL:
+        _create_worker_database()
+
+
 @pytest.fixture(scope="session")
 def _template_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Migrate once per run; each test then starts from a copy or a truncation of it."""
     if TEST_DATABASE_URL:
-        _create_worker_database()
         engine = make_engine(TEST_DATABASE_URL)
         # Fails loudly when the server is unreachable: the suite never skips it.
         with engine.begin() as connection:

@@ -9,6 +9,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from sqlalchemy.exc import OperationalError
 
+from tests import repair_helpers
 from tests.conftest import check_codes, passing_result, result_json
 
 API = "/api/v1"
@@ -131,6 +132,7 @@ def test_request_bodies_name_their_required_fields_and_refuse_others(client, doc
         ("/agent/claim", "post"): {"station": "bench-1", "scripts": ["battery"]},
         ("/agent/jobs/{job_id}/progress", "post"): {"percent": 10, "message": "Charging"},
         ("/agent/jobs/{job_id}/result", "post"): A_RUN,
+        **repair_helpers.BODY_EXAMPLES,
     }
     schemas = document["components"]["schemas"]
     with_bodies = {
@@ -183,6 +185,12 @@ class DocumentedClient:
         if "content" not in documented:
             # 204: nothing in the body.
             assert not response.data, (method, path, status)
+            self.seen.add((path, method.lower(), status))
+            return response
+        if "application/json" not in documented["content"]:
+            # A file (a label's PDF): the documented type, never empty.
+            assert response.mimetype in documented["content"], (method, path, status)
+            assert response.data, (method, path, status)
             self.seen.add((path, method.lower(), status))
             return response
         schema = documented["content"]["application/json"]["schema"]
@@ -263,7 +271,7 @@ def test_real_answers_match_the_document_for_every_documented_status(
 
     seller = bearer("warehouse", "sam")
     sold = call(
-        "POST", f"{API}/devices", seller, json=LAPTOP | {"serial_number": "PF1SALE"}
+        "POST", f"{API}/devices", seller, json=LAPTOP | {"serial_number": "PF1SALE", "lot": "L-1"}
     ).get_json()["asset_tag"]
     for stage in ("triage", "erasure", "diagnostics", "qc"):
         call("POST", f"{API}/devices/{sold}/transitions", technician, json={"to": stage})
@@ -278,6 +286,29 @@ def test_real_answers_match_the_document_for_every_documented_status(
     call("POST", f"{API}/devices/{sold}/no-storage", technician, json={"note": "Twice"})
     call("POST", f"{API}/devices/{sold}/transitions", technician, json={"to": "ready"})
     call("GET", f"{API}/devices/{sold}", technician)
+    # Documents: a spec sheet while it is ready, certificates of its erasures, its lot's report.
+    documents = (
+        f"{API}/devices/{sold}/spec-sheet.pdf",
+        f"{API}/devices/{sold}/certificate.pdf",
+        f"{API}/lots/L-1/certificate.pdf",
+        f"{API}/lots/L-1/report.pdf",
+    )
+    for url in documents:
+        call("GET", url, seller)
+        call("GET", f"{url}?lang=xx", seller)
+        call("GET", url)
+        call("GET", url, hr)
+    call("GET", f"{API}/devices/{other}/spec-sheet.pdf", seller)
+    call("GET", f"{API}/devices/{other}/certificate.pdf", seller)
+    call("POST", f"{API}/lots", warehouse, json={"code": "L-EMPTY"})
+    call("GET", f"{API}/lots/L-EMPTY/certificate.pdf", seller)
+    for url in (
+        f"{API}/devices/A0000042X/spec-sheet.pdf",
+        f"{API}/devices/A0000042X/certificate.pdf",
+        f"{API}/lots/L-NONE/certificate.pdf",
+        f"{API}/lots/L-NONE/report.pdf",
+    ):
+        call("GET", url, seller)
     sale = {
         "customer": "Mme Durand",
         "channel": "shop",
@@ -370,11 +401,26 @@ def test_real_answers_match_the_document_for_every_documented_status(
         call("GET", url)
         call("GET", url, hr)
     call("GET", f"{API}/devices?stage=attic", technician)
+    label = f"{API}/devices/{tag}/label.pdf"
+    call("GET", f"{label}?medium=a4-24", warehouse)
+    call("GET", f"{label}?medium=a5-99", warehouse)
+    call("GET", f"{API}/devices/A0000042X/label.pdf", warehouse)
+    call("GET", label)
+    call("GET", label, hr)
     call("GET", jobs_url)
     call("GET", jobs_url, hr)
     for method, url in (("DELETE", hand_out), ("GET", f"{API}/me/queue")):
         call(method, url)
         call(method, url, hr)
+
+    impact_report = f"{API}/reports/impact/2024"
+    call("GET", impact_report, manager)
+    call("GET", f"{impact_report}?lang=fr", hr)
+    call("GET", f"{API}/reports/impact/nineteen", manager)
+    call("GET", impact_report)
+    call("GET", impact_report, technician)
+
+    repair_calls = repair_helpers.exercise_repair_api(app, call, bearer)
 
     def unreachable(*_args, **_kwargs):
         raise OperationalError("SELECT", {}, Exception("could not connect"))
@@ -384,9 +430,14 @@ def test_real_answers_match_the_document_for_every_documented_status(
         call("POST", url, warehouse, json=writes[url])
     for url in (f"{API}/devices", f"{API}/devices/{tag}", f"{API}/lots", f"{API}/locations"):
         call("GET", url, warehouse)
+    call("GET", label, warehouse)
+    for url in documents:
+        call("GET", url, warehouse)
     call("DELETE", hand_out, technician)
     call("GET", f"{API}/me/queue", technician)
     call("GET", jobs_url, technician)
+    call("GET", impact_report, manager)
+    repair_helpers.exercise_repair_api_busy(call, repair_calls)
 
     documented = {
         (path, method, status)

@@ -45,6 +45,11 @@ from inventory.recycling import recycle
 from workshop import accounts, create_app, migrate
 from workshop.api.serialize import device_json, erasure_json, event_json, run_json
 from workshop.bench_cli import bench_group
+from workshop.documents_cli import certificates_group, documents_group
+from workshop.impact_cli import impact_command
+from workshop.import_cli import import_group
+from workshop.labels_cli import labels_group
+from workshop.parts_cli import parts_group
 from workshop.scanner import Listener
 
 EXIT_REFUSED = 1
@@ -164,6 +169,12 @@ cli = FlaskGroup(
 # The application is always ours, made by create_app from the environment.
 cli.params = [param for param in cli.params if param.name != "app"]
 cli.add_command(bench_group)
+cli.add_command(certificates_group)
+cli.add_command(documents_group)
+cli.add_command(labels_group)
+cli.add_command(impact_command)
+cli.add_command(import_group)
+cli.add_command(parts_group)
 
 
 # --- database -----------------------------------------------------------------

@@ -108,6 +108,17 @@ LABELS = {
         "diagnostic_limits_changed": _l("Test limits changed"),
         "bench_job_requested": _l("Bench test asked of a station"),
         "bench_job_cancelled": _l("Bench test cancelled"),
+        "import": _l("Spreadsheet imported"),
+        "label_printed": _l("Label printed"),
+        "certificate_issued": _l("Erasure certificate issued"),
+        "station_printer_set": _l("Station printer set"),
+        "station_printer_removed": _l("Station printer removed"),
+        "repair": _l("Repair"),
+        "harvest": _l("Parts harvested"),
+        "parts_received": _l("Parts received"),
+        "repair_code_added": _l("Fault or repair action added"),
+        "repair_code_changed": _l("Fault or repair action changed"),
+        "repair_code_retired": _l("Fault or repair action retired"),
     },
     "script": {
         "battery": _l("Battery"),
@@ -184,6 +195,11 @@ _CHECK_GATES = (
     (
         re.compile(r"a pass on the failed checks \((?P<codes>[a-z0-9_, ]+)\)"),
         N_("a pass on the failed checks (%(checks)s)"),
+    ),
+    # After a repair (inventory/repairs.py): the checks it touched, answered again.
+    (
+        re.compile(r"answers again after the repair \((?P<codes>[a-z0-9_, ]+)\)"),
+        N_("answers again after the repair (%(checks)s)"),
     ),
 )
 

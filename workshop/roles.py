@@ -40,6 +40,28 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "record_diagnostics": frozenset({"technician", "manager", "admin"}),
     # The limits each category's measurements are held against.
     "manage_diagnostic_limits": frozenset({"admin"}),
+    # Asset and location labels, to a file or the station's printer; badges need manage_users.
+    "print_labels": frozenset({"technician", "warehouse", "manager", "admin"}),
+    # Which printer, medium and format each workstation uses.
+    "manage_printers": frozenset({"admin"}),
+    # Erasure certificates are handed to donors and buyers: each issue is kept (SHA-256).
+    "issue_certificates": frozenset({"warehouse", "manager", "admin"}),
+    # Staff records (contracts, working time, insertion, skills), never health data.
+    "view_staff": frozenset({"manager", "hr", "admin"}),
+    "manage_staff": frozenset({"manager", "hr", "admin"}),
+    # Disability recognitions are health data (GDPR article 9): human resources and admin only.
+    "health_data": frozenset({"hr", "admin"}),
+    # The yearly impact figures, totals only, for those who report to funders.
+    "view_impact": frozenset({"manager", "hr", "admin"}),
+    "publish_impact": frozenset({"manager", "admin"}),
+    # Spreadsheet imports; each kind names the roles that may import it (inventory/imports/).
+    "import_files": frozenset({"manager", "hr", "admin"}),
+    # Repairs and spare parts (inventory/repairs.py, inventory/parts.py).
+    "repair": frozenset({"technician", "manager", "admin"}),
+    "view_parts": frozenset({"technician", "warehouse", "manager", "admin"}),
+    "harvest_parts": frozenset({"technician", "warehouse", "manager", "admin"}),
+    "receive_parts": frozenset({"warehouse", "manager", "admin"}),
+    "manage_repair_codes": frozenset({"admin"}),
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -68,10 +68,16 @@ def init_app(app: Flask) -> None:
     from workshop.checklists import bp as checklists_bp
     from workshop.devices import bp as devices_bp
     from workshop.diagnostics_pages import bp as diagnostics_bp
+    from workshop.documents import bp as documents_bp
+    from workshop.impact import bp as impact_bp
+    from workshop.imports import bp as imports_bp
     from workshop.intake import bp as intake_bp
     from workshop.locations import bp as locations_bp
     from workshop.lots import bp as lots_bp
+    from workshop.people import bp as people_bp
+    from workshop.printing import bp as printing_bp
     from workshop.queue import bp as queue_bp
+    from workshop.repairs import bp as repairs_bp
     from workshop.sales import bp as sales_bp
     from workshop.users import bp as users_bp
     from workshop.workcard import bp as workcard_bp
@@ -95,6 +101,12 @@ def init_app(app: Flask) -> None:
         checklists_bp,
         workcard_bp,
         diagnostics_bp,
+        printing_bp,
+        documents_bp,
+        people_bp,
+        impact_bp,
+        imports_bp,
+        repairs_bp,
     ):
         app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens, not cookies, so no CSRF there.

@@ -30,6 +30,9 @@ from inventory.models import (
     SALE_CHANNELS,
     SALE_STATUSES,
 )
+from labels.media import DEFAULT_MEDIUM, MEDIA
+from workshop.api.impact import openapi_paths as impact_paths
+from workshop.api.impact import openapi_schemas as impact_schemas
 from workshop.api.validation import (
     ASSIGN,
     CHECKS,
@@ -83,6 +86,7 @@ ERROR_CODES = (
     "illegal_transition",
     "gate_unmet",
     "not_ready",
+    "no_erasure",
     "conflict",
     "too_large",
     "unsupported_media_type",
@@ -787,6 +791,36 @@ REQUIRED = "; ".join(
 )
 
 
+def _label_operation() -> dict[str, Any]:
+    """GET /devices/{asset_tag}/label.pdf: the asset label, drawn on the medium asked for."""
+    media = ", ".join(f"`{name}` ({medium.title})" for name, medium in MEDIA.items())
+    return _operation(
+        "getDeviceLabel",
+        "A device's asset label as PDF",
+        "print_labels",
+        {
+            "200": {
+                "description": "One label: Code 128 barcode of the asset tag, the tag in clear, "
+                "make and model, the workshop's name. Roll media give one page of the label's "
+                "size; sheet media one sheet with the label in the first position.",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            },
+            **_shared("Invalid", "NotFound", *READ_ERRORS),
+        },
+        parameters=[
+            ASSET_TAG,
+            {
+                "name": "medium",
+                "in": "query",
+                "description": f"The label medium, {DEFAULT_MEDIUM} by default: {media}. "
+                'Another name is 400 `invalid` with `field: "medium"`.',
+                "schema": {"type": "string", "enum": list(MEDIA), "default": DEFAULT_MEDIUM},
+            },
+        ],
+        description="Never an empty PDF: an unknown tag is 404, an unknown medium 400.",
+    )
+
+
 def _paths() -> dict[str, Any]:
     created_device = {"Location": {"schema": STRING, "description": "The device's address."}}
     return {
@@ -858,6 +892,7 @@ def _paths() -> dict[str, Any]:
                 parameters=[ASSET_TAG],
             )
         },
+        "/devices/{asset_tag}/label.pdf": {"get": _label_operation()},
         "/devices/{asset_tag}/transitions": {
             "post": _operation(
                 "moveDevice",
@@ -1254,14 +1289,25 @@ def _paths() -> dict[str, Any]:
     }
 
 
+def _document_paths() -> dict[str, Any]:
+    # That module imports this one's helpers: asked for when the document is built.
+    from workshop.api.documents import document_paths
+
+    return document_paths()
+
+
 @cache
 def _document() -> dict[str, Any]:
+    # That module uses the endpoints' helpers, which load this one: asked for when built.
+    from workshop.api.repairs import openapi_paths as repair_paths
+    from workshop.api.repairs import openapi_schemas as repair_schemas
+
     return {
         "openapi": "3.1.0",
         "info": {"title": "Workshop API", "version": "1.0.0", "description": DESCRIPTION},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
-        "paths": _paths(),
+        "paths": _paths() | _document_paths() | impact_paths() | repair_paths(),
         "components": {
             "securitySchemes": {
                 "bearerAuth": {
@@ -1270,7 +1316,7 @@ def _document() -> dict[str, Any]:
                     "description": "A token from `workshop tokens add USERNAME`.",
                 }
             },
-            "schemas": _schemas(),
+            "schemas": _schemas() | impact_schemas() | repair_schemas(),
             "responses": RESPONSES,
         },
     }

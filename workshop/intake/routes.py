@@ -35,6 +35,7 @@ from workshop.database import db
 from workshop.display import error_text, label_for
 from workshop.intake import bp
 from workshop.intake.forms import ComeBackForm, IntakeForm, LotChoiceForm, ScanForm
+from workshop.printing.intake import print_after_intake
 from workshop.roles import requires
 
 # Kept in the browser's signed session cookie, so the lot survives every scan
@@ -409,5 +410,10 @@ def receive() -> Any:
         )
     else:
         text = _("Received %(serial)s as %(tag)s.", serial=serial, tag=device.asset_tag)
+    if request.form.get("then") == "print":
+        # Save and print: the label goes to this terminal's printer, else comes up as a PDF.
+        kind, text, links = print_after_intake(db_session, device, text, _user())
+        _tell(kind, text, asset_tag=device.asset_tag, **links)
+        return redirect(url_for("intake.scan"))
     _tell("ok", text, asset_tag=device.asset_tag)
     return redirect(url_for("intake.scan"))

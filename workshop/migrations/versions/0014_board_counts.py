@@ -1,14 +1,14 @@
 """An index for the board's sold and recycled lately, counted per stage and category.
 
-Revision ID: 0015
-Revises: 0010
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-11-22
 """
 
 from alembic import op
 
-revision = "0015"
-down_revision = "0010"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

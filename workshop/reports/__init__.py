@@ -1,0 +1,1 @@
+"""Reports built from the workshop's records, in the files funders and managers ask for."""
