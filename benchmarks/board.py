@@ -37,9 +37,9 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -51,7 +51,14 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, literal, select, text, union_all  # noqa: E402
 from sqlalchemy.engine import Connection, Engine  # noqa: E402
 
-from benchmarks.serving import refuse_unless_bench, running_server  # noqa: E402
+from benchmarks.serving import (  # noqa: E402
+    refuse_unless_bench,
+    running_server,
+    spread,
+    sqlite_value,
+    timed,
+    wipe,
+)
 from inventory.accounts import User  # noqa: E402
 from inventory.board import LEFT_STAGES, PRESENT_STAGES  # noqa: E402
 from inventory.codes import asset_tag  # noqa: E402
@@ -353,15 +360,6 @@ COLUMNS = {
 }
 
 
-def _sqlite_value(value: Any) -> Any:
-    # SQLAlchemy keeps SQLite timestamps as naive UTC text of this one shape.
-    if isinstance(value, datetime):
-        return value.isoformat(" ", "microseconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
 def write_sqlite(connection: Connection, fill: Fill) -> None:
     """One chunk in one transaction, through the driver's executemany."""
     driver = connection.connection.driver_connection
@@ -374,7 +372,7 @@ def write_sqlite(connection: Connection, fill: Fill) -> None:
         marks = ", ".join("?" * len(columns))
         cursor.executemany(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-            ([_sqlite_value(value) for value in row] for row in rows),
+            ([sqlite_value(value) for value in row] for row in rows),
         )
     cursor.execute("COMMIT")
 
@@ -390,18 +388,6 @@ def write_postgresql(connection: Connection, fill: Fill) -> None:
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-
-
-def wipe(engine: Engine) -> None:
-    """Start from nothing: a new SQLite file, or the PostgreSQL schema dropped."""
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    else:
-        engine.dispose()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{engine.url.database}{suffix}").unlink(missing_ok=True)
 
 
 def filled_with(engine: Engine) -> int:
@@ -507,23 +493,6 @@ class Browser:
         )
         if status != 302:
             raise SystemExit(f"logging in answered {status}:\n{page[:500]}")
-
-
-def timed(repeat: int, warm_up: int, *asks: Callable[[], Any]) -> list[tuple[list[float], Any]]:
-    """Milliseconds of `repeat` rounds after `warm_up` untimed ones; and the last answers.
-
-    Each round asks every question once, in turn, so that whatever else the
-    machine is doing weighs on the server and on the floor alike.
-    """
-    answers: list[Any] = [None] * len(asks)
-    times: list[list[float]] = [[] for _ in asks]
-    for round_number in range(warm_up + repeat):
-        for number, ask in enumerate(asks):
-            started = time.perf_counter()
-            answers[number] = ask()
-            if round_number >= warm_up:
-                times[number].append((time.perf_counter() - started) * 1000)
-    return list(zip(times, answers, strict=True))
 
 
 # -- the floor ---------------------------------------------------------------------------------
@@ -638,15 +607,6 @@ def search_floor(connection: Connection, prefix: str) -> tuple[int, list[str]]:
 # -- the run -----------------------------------------------------------------------------------
 
 
-def median(values: list[float]) -> float:
-    return statistics.median(values)
-
-
-def spread(values: list[float]) -> str:
-    ordered = sorted(values)
-    return f"median {median(ordered):6.1f} ms  (min {ordered[0]:.1f}, max {ordered[-1]:.1f})"
-
-
 @contextmanager
 def database(args: argparse.Namespace) -> Iterator[tuple[str, Path]]:
     """The database's URL and a folder for the server's instance, kept or temporary."""
@@ -711,11 +671,15 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"  server (HTTP, run.py under waitress)  {spread(board_page_times)}")
         print(f"  floor (bare SQL, same questions)      {spread(board_times)}")
-        print(f"  ratio server/floor: {median(board_page_times) / median(board_times):.1f}x")
+        print(
+            f"  ratio server/floor: {statistics.median(board_page_times) / statistics.median(board_times):.1f}x"
+        )
         print(f"\nserial search, GET {page_path} ({search_total} devices match)")
         print(f"  server (HTTP, run.py under waitress)  {spread(search_page_times)}")
         print(f"  floor (bare SQL, same search)         {spread(search_times)}")
-        print(f"  ratio server/floor: {median(search_page_times) / median(search_times):.1f}x")
+        print(
+            f"  ratio server/floor: {statistics.median(search_page_times) / statistics.median(search_times):.1f}x"
+        )
 
         problems = []
         if board_status != 200:
@@ -729,8 +693,10 @@ def main(argv: list[str] | None = None) -> int:
         elif any(tag not in search_page for tag in search_tags):
             problems.append("the search does not list the newest matching devices")
         for what, times in (("board", board_page_times), ("search", search_page_times)):
-            if median(times) >= BUDGET_MS:
-                problems.append(f"the {what} takes {median(times):.0f} ms, over {BUDGET_MS:.0f}")
+            if statistics.median(times) >= BUDGET_MS:
+                problems.append(
+                    f"the {what} takes {statistics.median(times):.0f} ms, over {BUDGET_MS:.0f}"
+                )
         if problems:
             print("FAILED:\n  " + "\n  ".join(problems), file=sys.stderr)
             failed = True

@@ -4,12 +4,17 @@ Fills a database with ten years of a large workshop (2016 to 2025, 100,000
 devices a year for a million: intake, triage, erasure, diagnostics, qc, ready,
 then sold (3 in 100 of them donated) or recycled with their weight, their events
 at realistic times), and 200 people with employment periods, recognitions and
-insertion exits. Then it computes the impact report of one year
-(`inventory.impact.report`, every figure and the monthly breakdown) and, in
-the same rounds, one bare SQL aggregate over the same tables (the year's sales
-counted and weighed): the floor. It prints medians and the ratio, checks the
-device figures against what the fill wrote, and fails (exit 1) when the report
-takes a second or more.
+insertion exits. Four in ten devices made ready go through repair first, with
+one or two repair actions (an event each), and about three repairs in ten use a
+spare part, bought or harvested from a recycled device (three recycled devices
+in ten give one). Then it computes the impact report of one year
+(`inventory.impact.report`, every figure, the monthly breakdown and the repairs
+appendix) and, in the same rounds, one bare SQL aggregate over the same tables
+(the year's sales counted and weighed): the floor. The appendix alone
+(`inventory.repair_figures.repair_figures`) is timed against its own floor, the
+year's repairs and parts counted in bare SQL. It prints medians and the ratios,
+checks the device and repair figures against what the fill wrote, and fails
+(exit 1) when the report takes a second or more.
 
     python benchmarks/impact.py --keep                  # SQLite; --keep reuses the filled file
     psql -h 127.0.0.1 -U postgres -c 'CREATE DATABASE h_impact_bench'   # once
@@ -37,10 +42,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select, text  # noqa: E402
 from sqlalchemy.engine import Connection, Engine  # noqa: E402
 
-from benchmarks.serving import refuse_unless_bench  # noqa: E402
+from benchmarks.serving import refuse_unless_bench, spread, sqlite_value, timed, wipe  # noqa: E402
 from inventory import impact  # noqa: E402
 from inventory.db import make_engine, make_sessionmaker  # noqa: E402
 from inventory.models import Counter  # noqa: E402
+from inventory.repair_figures import repair_figures  # noqa: E402
 from workshop.migrate import upgrade  # noqa: E402
 
 FIRST_YEAR, YEARS = 2016, 10
@@ -59,7 +65,27 @@ COLUMNS = {
         "id", "kind", "device_id", "from_stage", "to_stage", "entered_by_id",
         "performed_by_id", "occurred_at", "recorded_at", "payload",
     ),
+    "repair_actions": (
+        "id", "device_id", "cycle", "fault", "action", "minutes", "note", "technician_id",
+        "occurred_at", "event_id",
+    ),
+    "parts": (
+        "id", "code", "kind_id", "reference", "attributes", "location_id", "state", "source",
+        "supplier", "unit_cost", "donor_id", "received_by_id", "received_at", "repair_id",
+        "used_at",
+    ),
 }  # fmt: skip
+REPAIRED_SHARE, PART_SHARE, HARVESTED_SHARE, DONOR_SHARE = 0.40, 0.30, 0.40, 0.30
+FAULTS = ("dead_battery", "broken_screen", "failing_disk", "missing_ram", "keyboard_keys", "hinge")
+ACTIONS = ("replaced", "cleaned", "reseated", "upgraded", "reinstalled_os")
+PART_KINDS = {
+    "dead_battery": "battery",
+    "broken_screen": "screen",
+    "failing_disk": "ssd",
+    "missing_ram": "ram",
+    "keyboard_keys": "keyboard",
+    "hinge": "hinge",
+}
 
 
 @dataclass
@@ -68,6 +94,8 @@ class Fill:
 
     devices: list[tuple[Any, ...]] = field(default_factory=list)
     events: list[tuple[Any, ...]] = field(default_factory=list)
+    repairs: list[tuple[Any, ...]] = field(default_factory=list)
+    parts: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 @dataclass
@@ -82,9 +110,22 @@ class Expected:
     donated: int = 0
     recycled: int = 0
 
+    repairs: int = 0
+    parts_used_bought: int = 0
+    parts_used_harvested: int = 0
+    parts_harvested: int = 0
+    units_made_ready: int = 0
+    ready_after_repair: int = 0
+    repaired_units: set[int] = field(default_factory=set)
+
     def count(self, kind: str, moment: datetime) -> None:
         if self.start <= moment < self.end:
             setattr(self, kind, getattr(self, kind) + 1)
+
+    def fixed(self, device: int, moment: datetime) -> None:
+        if self.start <= moment < self.end:
+            self.repairs += 1
+            self.repaired_units.add(device)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -103,13 +144,30 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def workshop_years(devices: int, seed: int, expected: Expected) -> Iterator[Fill]:
+def workshop_years(
+    devices: int, seed: int, expected: Expected, kinds: dict[str, int] | None = None
+) -> Iterator[Fill]:
     """Ten years of devices, a tenth each year, with the events of their way through."""
     rng = random.Random(seed)
     per_year = max(devices // YEARS, 1)
-    event_id = 0
+    event_id = repair_id = part_id = 0
+    # Parts harvested from recycled devices and not used yet: (donor, when, kind).
+    harvested: list[tuple[int, datetime, str]] = []
+    kinds = kinds or {}
     fill = Fill()
     now = datetime.now(UTC).replace(tzinfo=None)
+
+    def part_row(
+        source: str, kind: str, at: datetime, used: int | None, donor: int | None = None
+    ) -> tuple[Any, ...]:
+        nonlocal part_id
+        part_id += 1
+        return (
+            part_id, f"P{part_id:09d}", kinds.get(kind, 1), f"REF-{kind}", "{}", None,
+            "used" if used else "in_stock", source, "" if donor else "Pieces Pro",
+            None if donor else "24.50", donor, None, at, used, at if used else None,
+        )  # fmt: skip
+
     for number in range(1, devices + 1):
         year = FIRST_YEAR + min((number - 1) // per_year, YEARS - 1)
         received = datetime(year, 1, 1, 7) + timedelta(
@@ -119,6 +177,7 @@ def workshop_years(devices: int, seed: int, expected: Expected) -> Iterator[Fill
         moves = [("intake", None, "received", received, {})]
         at = received
         fate = rng.random()
+        fixes: list[tuple[str, str, int, datetime]] = []
         if fate < 0.10:
             moves.append(("stage_change", "received", "triage", at := at + timedelta(days=1), {}))
             moves.append(
@@ -127,16 +186,27 @@ def workshop_years(devices: int, seed: int, expected: Expected) -> Iterator[Fill
                     {"reason": "beyond_repair", "weight_kg": weight},
                 )
             )  # fmt: skip
+            if rng.random() < DONOR_SHARE:
+                harvested.append((number, at + timedelta(hours=2), rng.choice(FAULTS)))
         else:
-            for before, after, days in (
+            steps = [
                 ("received", "triage", 1),
                 ("triage", "erasure", 1),
                 ("erasure", "diagnostics", 1),
                 ("diagnostics", "qc", 2),
                 ("qc", "ready", 1),
-            ):
+            ]
+            if rng.random() < REPAIRED_SHARE:
+                steps[3:4] = [("diagnostics", "repair", 1), ("repair", "qc", 1)]
+            for before, after, days in steps:
                 at += timedelta(days=days, minutes=rng.randrange(240))
                 moves.append(("stage_change", before, after, at, {}))
+                if after == "repair":
+                    for _action in range(rng.choice((1, 1, 2))):
+                        at += timedelta(minutes=rng.randrange(20, 180))
+                        fault = rng.choice(FAULTS)
+                        fixes.append((fault, rng.choice(ACTIONS), rng.randrange(5, 90), at))
+                        moves.append(("repair", None, None, at, {"fault": fault}))
             if fate < 0.95:
                 channel = "donation" if rng.random() < 0.03 else rng.choice(("shop", "b2b"))
                 at += timedelta(days=rng.randrange(5, 40))
@@ -154,10 +224,35 @@ def workshop_years(devices: int, seed: int, expected: Expected) -> Iterator[Fill
                     json.dumps(payload),
                 )
             )  # fmt: skip
-            if kind == "intake":
+            if kind == "repair":
+                fault, action, minutes, _at = fixes.pop(0)
+                repair_id += 1
+                fill.repairs.append(
+                    (repair_id, number, 1, fault, action, minutes, "", None, moment, event_id)
+                )
+                expected.fixed(number, moment)
+                if rng.random() < PART_SHARE:
+                    if harvested and rng.random() < HARVESTED_SHARE:
+                        donor, taken_at, _kind = harvested.pop(0)
+                        fill.parts.append(
+                            part_row("harvested", PART_KINDS[fault], taken_at, repair_id, donor)
+                        )
+                        expected.count("parts_harvested", taken_at)
+                        expected.count("parts_used_harvested", moment)
+                    else:
+                        fill.parts.append(
+                            part_row(
+                                "bought", PART_KINDS[fault], moment - timedelta(days=20), repair_id
+                            )
+                        )
+                        expected.count("parts_used_bought", moment)
+            elif kind == "intake":
                 expected.count("received", moment)
             elif after == "ready":
                 expected.count("repaired", moment)
+                expected.count("units_made_ready", moment)
+                if any(move[0] == "repair" for move in moves):
+                    expected.count("ready_after_repair", moment)
             elif after == "recycled":
                 expected.count("recycled", moment)
             elif after == "sold":
@@ -172,7 +267,11 @@ def workshop_years(devices: int, seed: int, expected: Expected) -> Iterator[Fill
         if len(fill.devices) == CHUNK:
             yield fill
             fill = Fill()
-    if fill.devices:
+    # What no repair used stays on the shelves.
+    for donor, taken_at, fault in harvested:
+        fill.parts.append(part_row("harvested", PART_KINDS[fault], taken_at, None, donor))
+        expected.count("parts_harvested", taken_at)
+    if fill.devices or fill.parts:
         yield fill
 
 
@@ -221,15 +320,6 @@ PEOPLE_COLUMNS = {
 }  # fmt: skip
 
 
-def _sqlite_value(value: Any) -> Any:
-    # SQLAlchemy keeps SQLite timestamps as naive UTC text of this one shape.
-    if isinstance(value, datetime):
-        return value.isoformat(" ", "microseconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
 def write(connection: Connection, tables: dict[str, tuple[tuple[str, ...], list[Any]]]) -> None:
     """Rows in one transaction: executemany on SQLite, COPY on PostgreSQL."""
     driver = connection.connection.driver_connection
@@ -248,21 +338,9 @@ def write(connection: Connection, tables: dict[str, tuple[tuple[str, ...], list[
             marks = ", ".join("?" * len(columns))
             cursor.executemany(
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-                ([_sqlite_value(value) for value in row] for row in rows),
+                ([sqlite_value(value) for value in row] for row in rows),
             )
     cursor.execute("COMMIT")
-
-
-def wipe(engine: Engine) -> None:
-    """Start from nothing: a new SQLite file, or the PostgreSQL schema dropped."""
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    else:
-        engine.dispose()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{engine.url.database}{suffix}").unlink(missing_ok=True)
 
 
 def filled_with(engine: Engine) -> int:
@@ -283,6 +361,9 @@ def fill_database(engine: Engine, devices: int, seed: int, expected: Expected) -
     postgresql = engine.dialect.name == "postgresql"
     done = 0
     with engine.connect() as connection:
+        # The part kinds the migration seeded, read on a connection of their own.
+        kinds = dict(connection.execute(text("SELECT code, id FROM part_kinds")).all())
+    with engine.connect() as connection:
         driver = connection.connection.driver_connection
         if postgresql:
             driver.rollback()
@@ -292,23 +373,25 @@ def fill_database(engine: Engine, devices: int, seed: int, expected: Expected) -
             driver.execute("SET session_replication_role = replica")
         else:
             driver.execute("PRAGMA foreign_keys=OFF")
-        for fill in workshop_years(devices, seed, expected):
+        for fill in workshop_years(devices, seed, expected, kinds):
             write(
                 connection,
                 {
                     "devices": (COLUMNS["devices"], fill.devices),
                     "events": (COLUMNS["events"], fill.events),
+                    "repair_actions": (COLUMNS["repair_actions"], fill.repairs),
+                    "parts": (COLUMNS["parts"], fill.parts),
                 },
             )
             done += len(fill.devices)
-            if done % 200_000 == 0 or done == devices:
+            if fill.devices and (done % 200_000 == 0 or done == devices):
                 print(f"  filled {done:,} devices in {time.perf_counter() - started:.0f} s")
         rows = people_rows(seed)
         write(connection, {table: (PEOPLE_COLUMNS[table], rows[table]) for table in rows})
         if postgresql:
             driver.execute("SET session_replication_role = DEFAULT")
             for table in ("devices", "events", "staff", "employments", "disability_recognitions",
-                          "insertion_programmes"):  # fmt: skip
+                          "insertion_programmes", "repair_actions", "parts"):  # fmt: skip
                 driver.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT max(id) FROM {table}))"
@@ -336,31 +419,46 @@ def floor(connection: Connection, start: datetime, end: datetime) -> tuple[int, 
     ).one()
 
 
+def repair_floor(connection: Connection, start: datetime, end: datetime) -> dict[str, int]:
+    """The appendix's counts in bare SQL: the year's repairs, repaired units, parts by source."""
+    bounds = {"start": _bound(connection, start), "end": _bound(connection, end)}
+    repairs, units = connection.execute(
+        text(
+            "SELECT count(*), count(DISTINCT device_id) FROM repair_actions "
+            "WHERE occurred_at >= :start AND occurred_at < :end"
+        ),
+        bounds,
+    ).one()
+    used = dict(
+        connection.execute(
+            text(
+                "SELECT p.source, count(*) FROM parts p JOIN repair_actions r "
+                "ON r.id = p.repair_id WHERE r.occurred_at >= :start AND r.occurred_at < :end "
+                "GROUP BY p.source"
+            ),
+            bounds,
+        ).all()
+    )
+    harvested = connection.scalar(
+        text(
+            "SELECT count(*) FROM parts WHERE source = 'harvested' "
+            "AND received_at >= :start AND received_at < :end"
+        ),
+        bounds,
+    )
+    return {
+        "repairs": repairs,
+        "units_with_repair": units,
+        "parts_used_bought": used.get("bought", 0),
+        "parts_used_harvested": used.get("harvested", 0),
+        "parts_harvested": harvested,
+    }
+
+
 def _bound(connection: Connection, moment: datetime) -> Any:
     return (
-        _sqlite_value(moment.replace(tzinfo=None))
-        if connection.dialect.name == "sqlite"
-        else moment
+        sqlite_value(moment.replace(tzinfo=None)) if connection.dialect.name == "sqlite" else moment
     )
-
-
-def timed(repeat: int, warm_up: int, *asks: Any) -> list[tuple[list[float], Any]]:
-    """Run each ask in turn, round after round; the times (ms) of the timed rounds and the last answer."""
-    results: list[tuple[list[float], Any]] = [([], None) for _ in asks]
-    for round_number in range(warm_up + repeat):
-        for index, ask in enumerate(asks):
-            started = time.perf_counter()
-            answer = ask()
-            elapsed = (time.perf_counter() - started) * 1000
-            if round_number >= warm_up:
-                results[index][0].append(elapsed)
-            results[index] = (results[index][0], answer)
-    return results
-
-
-def spread(values: list[float]) -> str:
-    ordered = sorted(values)
-    return f"median {statistics.median(ordered):7.1f} ms  (min {ordered[0]:.1f}, max {ordered[-1]:.1f})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -390,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
     with engine.connect() as connection:
         counts = {
             table: connection.scalar(text(f"SELECT count(*) FROM {table}"))
-            for table in ("devices", "events", "staff", "employments")
+            for table in ("devices", "events", "repair_actions", "parts", "staff", "employments")
         }
     print("  rows: " + ", ".join(f"{n:,} {table}" for table, n in counts.items()))
 
@@ -401,16 +499,30 @@ def main(argv: list[str] | None = None) -> int:
             # Rolled back at the end: the health-data read it logs is not kept.
             return impact.report(session, args.year, timezone=TIMEZONE)
 
+    def appendix() -> dict[str, Any]:
+        with sessions() as session:
+            if engine.dialect.name == "postgresql":
+                for setting in impact.POSTGRESQL_SETTINGS:
+                    session.execute(text(f"SET LOCAL {setting}"))
+            return repair_figures(session, args.year, timezone=TIMEZONE)
+
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             # The floor runs under the settings the report takes for its own transaction.
             for setting in impact.POSTGRESQL_SETTINGS:
                 connection.execute(text(f"SET {setting}"))
-        (report_times, data), (floor_times, (floor_count, _weight)) = timed(
+        (
+            (report_times, data),
+            (floor_times, (floor_count, _weight)),
+            (appendix_times, _figures),
+            (repair_floor_times, repair_counts),
+        ) = timed(
             args.repeat,
             args.warm_up,
             report,
             lambda: floor(connection, starts[0], starts[12]),
+            appendix,
+            lambda: repair_floor(connection, starts[0], starts[12]),
         )
     engine.dispose()
     if not args.keep and not args.database_url:
@@ -426,6 +538,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  report (inventory.impact.report, every figure and month)  {spread(report_times)}")
     print(f"  floor (one bare aggregate: the year's sales and weight)   {spread(floor_times)}")
     print(f"  ratio report/floor: {ratio:.1f}x  (load average {load:.1f} on {os.cpu_count()} CPUs)")
+    repairs = data["repairs"]
+    repair_ratio = statistics.median(appendix_times) / statistics.median(repair_floor_times)
+    print(
+        f"\nrepairs appendix {args.year} ({repairs['repairs']:,} repairs on "
+        f"{repairs['units_with_repair']:,} units, parts bought {repairs['parts_used_bought']:,} "
+        f"and harvested {repairs['parts_used_harvested']:,}, "
+        f"{repairs['share_needing_no_repair']} made ready without repair)"
+    )
+    print(f"  appendix (inventory.repair_figures, year and months)      {spread(appendix_times)}")
+    print(
+        f"  floor (the year's repairs and parts counted in bare SQL)  {spread(repair_floor_times)}"
+    )
+    print(f"  ratio appendix/floor: {repair_ratio:.1f}x")
 
     problems = []
     found = {
@@ -438,6 +563,25 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in found.items():
         if value != getattr(expected, name):
             problems.append(f"units_{name} is {value}, the fill wrote {getattr(expected, name)}")
+    wrote = {
+        "repairs": expected.repairs,
+        "units_with_repair": len(expected.repaired_units),
+        "parts_used_bought": expected.parts_used_bought,
+        "parts_used_harvested": expected.parts_used_harvested,
+        "parts_harvested": expected.parts_harvested,
+        "units_made_ready": expected.units_made_ready,
+    }
+    for name, value in wrote.items():
+        if repairs[name] != value:
+            problems.append(f"repairs.{name} is {repairs[name]}, the fill wrote {value}")
+        if name in repair_counts and repair_counts[name] != value:
+            problems.append(f"the repair floor counts {repair_counts[name]} {name}, not {value}")
+    if expected.units_made_ready:
+        share = round(1 - expected.ready_after_repair / expected.units_made_ready, 4)
+        if repairs["share_needing_no_repair"] != share:
+            problems.append(
+                f"share_needing_no_repair is {repairs['share_needing_no_repair']}, not {share}"
+            )
     if data["units_sold"] + data["units_donated"] != floor_count:
         problems.append(
             f"sold and donated make {data['units_sold'] + data['units_donated']}, "
@@ -450,7 +594,7 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         print("FAILED:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1
-    print("OK: every device figure matches the fill, under the budget.")
+    print("OK: every device and repair figure matches the fill, under the budget.")
     return 0
 
 

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select, text  # noqa: E402
 from sqlalchemy.engine import Connection, Engine  # noqa: E402
 
-from benchmarks.serving import refuse_unless_bench  # noqa: E402
+from benchmarks.serving import refuse_unless_bench, sqlite_value, wipe  # noqa: E402
 from inventory import parts as stock  # noqa: E402
 from inventory.codes import location_code, part_code  # noqa: E402
 from inventory.db import make_engine, make_sessionmaker  # noqa: E402
@@ -67,11 +67,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _value(value: Any) -> Any:
-    # SQLAlchemy keeps SQLite timestamps as naive UTC text of this one shape.
-    return value.isoformat(" ", "microseconds") if isinstance(value, datetime) else value
-
-
 def write(connection: Connection, table: str, columns: tuple[str, ...], rows: list[Any]) -> None:
     """Rows in one go: COPY on PostgreSQL, executemany on SQLite."""
     driver = connection.connection.driver_connection
@@ -84,20 +79,8 @@ def write(connection: Connection, table: str, columns: tuple[str, ...], rows: li
     marks = ", ".join("?" * len(columns))
     driver.cursor().executemany(
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-        ([_value(value) for value in row] for row in rows),
+        ([sqlite_value(value) for value in row] for row in rows),
     )
-
-
-def wipe(engine: Engine) -> None:
-    """Start from nothing: a new SQLite file, or the PostgreSQL schema dropped."""
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    else:
-        engine.dispose()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{engine.url.database}{suffix}").unlink(missing_ok=True)
 
 
 def fill(engine: Engine, parts: int, models: int, seed: int) -> list[str]:

@@ -1,18 +1,22 @@
-"""What the benchmarks share: the server started as shipped, its CPU time, a safe database."""
+"""What the benchmarks share: the server as shipped, its CPU time, a safe database, timings."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 # A server on a million devices checks its migrations before it says it runs.
@@ -92,3 +96,50 @@ def running_server(
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+# -- filling and timing, shared by the million-row benchmarks --------------------------------
+
+
+def wipe(engine: Engine) -> None:
+    """Start from nothing: a new SQLite file, or the PostgreSQL schema dropped."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    else:
+        engine.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{engine.url.database}{suffix}").unlink(missing_ok=True)
+
+
+def sqlite_value(value: Any) -> Any:
+    """A value as SQLAlchemy stores it in SQLite: timestamps are naive UTC text of one shape."""
+    if isinstance(value, datetime):
+        return value.isoformat(" ", "microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def timed(repeat: int, warm_up: int, *asks: Callable[[], Any]) -> list[tuple[list[float], Any]]:
+    """Milliseconds of `repeat` rounds after `warm_up` untimed ones; and the last answers.
+
+    Each round asks every question once, in turn, so that whatever else the
+    machine is doing weighs on the server and on the floor alike.
+    """
+    answers: list[Any] = [None] * len(asks)
+    times: list[list[float]] = [[] for _ in asks]
+    for round_number in range(warm_up + repeat):
+        for number, ask in enumerate(asks):
+            started = time.perf_counter()
+            answers[number] = ask()
+            if round_number >= warm_up:
+                times[number].append((time.perf_counter() - started) * 1000)
+    return list(zip(times, answers, strict=True))
+
+
+def spread(values: list[float]) -> str:
+    """The median of timings in milliseconds, with the fastest and the slowest."""
+    ordered = sorted(values)
+    return f"median {statistics.median(ordered):7.1f} ms  (min {ordered[0]:.1f}, max {ordered[-1]:.1f})"

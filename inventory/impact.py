@@ -8,6 +8,10 @@ recognitions are only ever read here to count totals, and that read is logged.
 
 Publishing a year freezes its figures with a hash of the events and of the staff
 records they came from; a later recomputation says what changed since and why.
+
+The report carries an appendix, `repairs`: the repair figures of the year and its
+months (inventory/repair_figures.py). Publishing freezes it with the rest; a year
+published before the appendix existed shows it as computed now.
 """
 
 from __future__ import annotations
@@ -332,6 +336,31 @@ def _empty_months() -> list[dict[str, Any]]:
     ]
 
 
+def _first_entry_into_ready(dialect: str, ready: Any) -> Any:
+    """SQL for the first time ever the device of a `ready` row entered ready."""
+    if dialect == "sqlite":
+        # SQLite would read every device's entries into ready for each device when the
+        # database has no statistics yet (just imported, never analysed); SQLAlchemy
+        # has no hint for SQLite, so the index is named in SQL.
+        return literal_column(
+            "(SELECT min(entry.occurred_at) FROM events AS entry"
+            " INDEXED BY ix_events_ready_device_id_occurred_at"
+            f" WHERE entry.device_id = {ready.name}.device_id AND entry.to_stage = 'ready')",
+            type_=UTCDateTime(),
+        )
+    earlier = aliased(Event)
+    return (
+        select(func.min(earlier.occurred_at))
+        .where(
+            earlier.device_id == ready.c.device_id,
+            # Written out, not bound: the planner then sees that the index of entries into
+            # ready (only those rows) answers it, one look-up per device.
+            earlier.to_stage == literal_column("'ready'"),
+        )
+        .scalar_subquery()
+    )
+
+
 def device_figures(session: Session, year: int, timezone: str = DEFAULT_TIMEZONE) -> dict[str, Any]:
     """The device figures of the year and their monthly breakdown, by aggregate queries."""
     starts = month_starts(year, timezone)
@@ -353,18 +382,8 @@ def device_figures(session: Session, year: int, timezone: str = DEFAULT_TIMEZONE
         add(month, "units_received", count)
 
     # Repaired: the device's first entry into ready ever, when it falls in the year.
-    ready = _first_in_year(Event.to_stage == "ready", start, end).subquery()
-    earlier = aliased(Event)
-    first_ready = (
-        select(func.min(earlier.occurred_at))
-        .where(
-            earlier.device_id == ready.c.device_id,
-            # Written out, not bound: the planners then see that the index of entries into
-            # ready (only those rows) answers it, one look-up per device.
-            earlier.to_stage == literal_column("'ready'"),
-        )
-        .scalar_subquery()
-    )
+    ready = _first_in_year(Event.to_stage == "ready", start, end).subquery("ready")
+    first_ready = _first_entry_into_ready(dialect_name(session), ready)
     query = _per_month(
         select(_month_of(ready.c.at, starts).label("month")).where(first_ready >= start),
         ["month"],
@@ -622,8 +641,10 @@ def report(
     live_monthly = [
         {key: plain(value) for key, value in row.items()} for row in computed["monthly"]
     ]
+    live_repairs = _repair_appendix(session, year, timezone)
     publication = session.scalar(select(ImpactPublication).where(ImpactPublication.year == year))
     out: dict[str, Any] = {"year": year}
+    repairs, repairs_status = live_repairs, "computed"
     if publication is None:
         out.update(live)
         out["monthly"] = live_monthly
@@ -634,17 +655,48 @@ def report(
         out.update({key: frozen.get(key) for key in KEYS})
         out["monthly"] = frozen.get("monthly", [])
         out["status"] = "published"
-        out["publication"] = _publication_json(session, publication, live, live_monthly, timezone)
+        out["publication"] = _publication_json(
+            session, publication, live, live_monthly, live_repairs, timezone
+        )
+        # Published before the appendix existed: it is shown as computed now, and says so.
+        if frozen.get("repairs") is not None:
+            repairs, repairs_status = frozen["repairs"], "published"
     out["definitions"] = {figure.key: figure.definition(language) for figure in FIGURES}
     out["labels"] = {figure.key: figure.label(language) for figure in FIGURES}
     out["monthly_labels"] = {figure.key: figure.label(language) for figure in MONTHLY_FIGURES}
     out["monthly_definitions"] = {
         figure.key: figure.definition(language) for figure in MONTHLY_FIGURES
     }
+    out["repairs"] = _repairs_json(session, repairs, repairs_status, language)
     out["language"] = language
     out["timezone"] = timezone
     out["computed_at"] = utcnow().isoformat(timespec="seconds")
     return out
+
+
+def _repair_appendix(session: Session, year: int, timezone: str) -> dict[str, Any]:
+    """The repair figures of the year and its months, as the report and its publication hold them."""
+    # Imported here: repair_figures builds on this module's months and Figure.
+    from inventory.repair_figures import repair_figures
+
+    figures = repair_figures(session, year, timezone=timezone)
+    return {key: value for key, value in figures.items() if key not in ("year", "timezone")}
+
+
+def _repairs_json(
+    session: Session, figures: dict[str, Any], status: str, language: str
+) -> dict[str, Any]:
+    """The appendix: its figures (codes as codes), their words, and the codes' labels."""
+    from inventory.repair_figures import FIGURES as REPAIR_FIGURES  # (as above)
+    from inventory.repair_figures import code_labels
+
+    return {
+        **figures,
+        "status": status,
+        "labels": {figure.key: figure.label(language) for figure in REPAIR_FIGURES},
+        "definitions": {figure.key: figure.definition(language) for figure in REPAIR_FIGURES},
+        **code_labels(session, figures, language),
+    }
 
 
 def _counted_events(year: int, timezone: str) -> Any:
@@ -753,6 +805,8 @@ def publish(
     figures["monthly"] = [
         {key: plain(value) for key, value in row.items()} for row in computed["monthly"]
     ]
+    # The appendix is frozen with the figures: a funder's published figure never changes.
+    figures["repairs"] = _repair_appendix(session, year, timezone)
     publication = ImpactPublication(
         year=year,
         published_at=now or utcnow(),
@@ -780,6 +834,7 @@ def _publication_json(
     publication: ImpactPublication,
     live: dict[str, Any],
     live_monthly: list[dict[str, Any]],
+    live_repairs: dict[str, Any],
     timezone: str,
 ) -> dict[str, Any]:
     """What was published, and what a recomputation now gives differently, and why."""
@@ -809,6 +864,8 @@ def _publication_json(
             DisabilityRecognition.recorded_at,
         )
     )
+    # None when the year was published before the appendix existed: nothing was frozen.
+    repairs_changed = None if frozen.get("repairs") is None else frozen["repairs"] != live_repairs
     return {
         "published_at": publication.published_at.isoformat(timespec="seconds"),
         "published_by": publication.published_by.username if publication.published_by else None,
@@ -820,8 +877,10 @@ def _publication_json(
         "recomputed_staff_hash": staff_fingerprint(session),
         "changed": bool(changes)
         or events_hash != publication.events_hash
-        or frozen.get("monthly") != live_monthly,
+        or frozen.get("monthly") != live_monthly
+        or bool(repairs_changed),
         "changes": changes,
+        "repairs_changed": repairs_changed,
         # Events of the year recorded after publication, by what they record: the reason
         # a recomputation differs (the log is append-only, so nothing else can change it).
         "late_events": [
@@ -858,6 +917,12 @@ def explain_changes(publication: dict[str, Any], language: str) -> list[str]:
             f"{late['count']} {french_name} de l'année enregistrées après la publication"
             if french
             else f"{late['count']} {english} of the year recorded after publication"
+        )
+    if publication.get("repairs_changed"):
+        lines.append(
+            "Les chiffres des réparations recalculés diffèrent de ceux publiés"
+            if french
+            else "The repair figures recomputed now differ from those published"
         )
     if publication["staff_records_changed"]:
         count = publication["staff_records_changed"]

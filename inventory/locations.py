@@ -15,6 +15,7 @@ from inventory.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from inventory.events import record_event
 from inventory.lifecycle import LEFT_STAGES
 from inventory.models import LOCATION_KINDS, Device, Location
+from inventory.repair_models import Part
 
 LOCATION_COUNTER = "location_code"
 MAX_NAME = 100
@@ -91,6 +92,13 @@ def set_in_use(session: Session, location: Location, in_use: bool, *, by: User |
                 location=location.code,
                 count=held,
             )
+        parts = parts_per_location(session).get(location.id, 0)
+        if parts:
+            raise Conflict(
+                "%(location)s still holds %(count)s spare parts: put them away elsewhere first.",
+                location=location.code,
+                count=parts,
+            )
     location.active = in_use
     session.flush()
     record_event(
@@ -110,6 +118,16 @@ def devices_per_location(session: Session) -> dict[int, int]:
         select(Device.location_id, func.count())
         .where(Device.location_id.is_not(None), Device.stage.not_in(LEFT_STAGES))
         .group_by(Device.location_id)
+    )
+    return {location_id: count for location_id, count in rows}
+
+
+def parts_per_location(session: Session) -> dict[int, int]:
+    """How many spare parts in stock sit at each location."""
+    rows = session.execute(
+        select(Part.location_id, func.count())
+        .where(Part.location_id.is_not(None), Part.state == "in_stock")
+        .group_by(Part.location_id)
     )
     return {location_id: count for location_id, count in rows}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, func, select
@@ -87,12 +88,21 @@ def open_lot(
     return lot
 
 
-def devices_by_stage(session: Session) -> dict[int, dict[str, int]]:
-    """How many devices of each lot are in each stage, counted by the database in one query."""
+def lots_page(session: Session, page: int, per_page: int) -> tuple[list[Lot], bool]:
+    """One page of lots, the newest first, and whether older ones follow."""
+    query = select(Lot).order_by(Lot.id.desc()).offset((page - 1) * per_page).limit(per_page + 1)
+    found = list(session.scalars(query))
+    return found[:per_page], len(found) > per_page
+
+
+def devices_by_stage(session: Session, lots: Sequence[Lot]) -> dict[int, dict[str, int]]:
+    """How many devices of these lots are in each stage, counted by the database in one query."""
     counts: dict[int, dict[str, int]] = defaultdict(dict)
+    if not lots:
+        return counts
     rows = session.execute(
         select(Device.lot_id, Device.stage, func.count())
-        .where(Device.lot_id.is_not(None))
+        .where(Device.lot_id.in_([lot.id for lot in lots]))
         .group_by(Device.lot_id, Device.stage)
     )
     for lot_id, stage, count in rows:

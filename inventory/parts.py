@@ -19,13 +19,13 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from inventory.accounts import User
 from inventory.codes import normalize, part_code
 from inventory.counters import take_number
-from inventory.errors import N_, IllegalTransition, InvalidInput, NotFound
+from inventory.errors import N_, Conflict, IllegalTransition, InvalidInput, NotFound
 from inventory.events import record_event
 from inventory.locations import get_location
 from inventory.models import Device, Location
@@ -43,7 +43,7 @@ MAX_ATTRIBUTES = 20
 HARVEST_STAGES = frozenset({"recycled"})
 
 # The part kinds a new workshop starts with: (code, English, French, fitting attributes,
-# low-stock threshold). The 0016 migration seeds the same ones.
+# low-stock threshold). The 0015 migration seeds the same ones.
 DEFAULT_KINDS: tuple[tuple[str, str, str, tuple[str, ...], int], ...] = (
     ("battery", "Battery", "Batterie", ("part_number",), 2),
     ("ram", "RAM module", "Barrette de mémoire", ("ram_type", "form_factor", "size_gb"), 4),
@@ -344,6 +344,65 @@ def harvest(
         kinds=[new.kind.code for new in checked],
     )
     return stored
+
+
+def put_part_away(
+    session: Session,
+    part: Part,
+    location: Location,
+    *,
+    by: User | None,
+    occurred_at: datetime | None = None,
+) -> bool:
+    """Put a part in stock on a shelf; one `part_moved` event; False when it was there already."""
+    if not location.active:
+        raise InvalidInput(
+            N_("Location %(location)s (%(name)s) is no longer in use: choose another one."),
+            field="location",
+            location=location.code,
+            name=location.name,
+        )
+    if part.state != "in_stock":
+        raise IllegalTransition(
+            N_("The part %(part)s is not in stock (it is %(state)s): it has no shelf any more."),
+            part=part.code,
+            state=part.state,
+            allowed=[],
+        )
+    if part.location_id == location.id:
+        return False
+    previous = part.location.code if part.location is not None else None
+    # Only a part still in stock moves: a repair taking it meanwhile wins.
+    table = Part.__table__
+    moved = session.execute(
+        update(table)
+        .where(table.c.id == part.id, table.c.state == "in_stock")
+        .values(location_id=location.id)
+    ).rowcount
+    session.refresh(part)
+    if not moved:
+        raise Conflict(
+            N_("The part %(part)s is not in stock (it is %(state)s): someone used it first."),
+            part=part.code,
+            state=part.state,
+        )
+    record_event(
+        session,
+        "part_moved",
+        device=None,
+        entered_by=by,
+        occurred_at=occurred_at or utcnow(),
+        part=part.code,
+        from_location=previous,
+        to_location=location.code,
+    )
+    return True
+
+
+def harvested_from(session: Session, donor: Device) -> list[Part]:
+    """The parts taken out of a device, in the order they were taken."""
+    query = select(Part).where(Part.donor_id == donor.id).order_by(Part.id)
+    return list(session.scalars(query))
 
 
 # -- finding parts ----------------------------------------------------------------------------

@@ -12,22 +12,25 @@ Definitions (months and years in the workshop's time zone):
   units with repair (None when there were none);
 - parts cost per repaired unit: the unit costs of the bought parts those repairs used,
   divided by the units with repair (harvested parts cost nothing; None when there were none).
+
+Every figure is an aggregate query grouped by month, so a year of a large workshop is
+counted in the database, not read into memory. They join the yearly impact report as its
+appendix (inventory/impact.py), which freezes them when the year is published.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, select
+from sqlalchemy.orm import Session, aliased
 
 from inventory.errors import N_, InvalidInput
-from inventory.models import Event
-from inventory.repair_models import Part, RepairAction
+from inventory.impact import Figure, _month_of, month_starts
+from inventory.models import Device, Event
+from inventory.repair_models import Part, RepairAction, RepairCode
 
 FIRST_YEAR, LAST_YEAR = 1990, 2200
 KEYS = (
@@ -43,49 +46,105 @@ KEYS = (
     "mean_minutes_per_repaired_unit",
     "parts_cost_per_repaired_unit",
 )
+# The figures that are one number; the other two are counts by code.
+SCALAR_KEYS = tuple(key for key in KEYS if not key.startswith("repairs_by_"))
+
+# The appendix's words, as the impact report prints them (French with its no-break spaces).
+FIGURES = (
+    Figure(
+        "repairs",
+        "Repair actions",
+        "Actions de réparation",
+        "Repair actions recorded in the period.",
+        "Actions de réparation enregistrées dans la période.",
+    ),
+    Figure(
+        "repairs_by_fault",
+        "Repairs by fault",
+        "Réparations par panne",
+        "Repair actions recorded in the period, counted by the fault they fixed (its code).",
+        "Actions de réparation enregistrées dans la période, comptées par panne réparée "
+        "(son code).",
+    ),
+    Figure(
+        "repairs_by_action",
+        "Repairs by action",
+        "Réparations par action",
+        "Repair actions recorded in the period, counted by what was done (its code).",
+        "Actions de réparation enregistrées dans la période, comptées par action menée (son code).",
+    ),
+    Figure(
+        "parts_used_bought",
+        "Parts used, bought",
+        "Pièces utilisées, achetées",
+        "Parts bought from a supplier that the period's repairs took from stock.",
+        "Pièces achetées à un fournisseur que les réparations de la période ont prises "
+        "dans le stock.",
+    ),
+    Figure(
+        "parts_used_harvested",
+        "Parts used, harvested",
+        "Pièces utilisées, récupérées",
+        "Parts taken out of recycled devices that the period's repairs took from stock.",
+        "Pièces prélevées sur des appareils recyclés que les réparations de la période ont "
+        "prises dans le stock.",
+    ),
+    Figure(
+        "parts_harvested",
+        "Parts harvested",
+        "Pièces récupérées",
+        "Parts taken out of recycled devices in the period, used or not (a reuse figure).",
+        "Pièces prélevées sur des appareils recyclés dans la période, utilisées ou non "
+        "(un chiffre de réemploi).",
+    ),
+    Figure(
+        "units_with_repair",
+        "Units with a repair",
+        "Appareils réparés",
+        "Distinct devices with at least one repair action in the period.",
+        "Appareils distincts ayant au moins une action de réparation dans la période.",
+    ),
+    Figure(
+        "units_made_ready",
+        "Moves into ready",
+        "Passages en « prêt à la vente »",
+        "Entries of devices into the stage ready (for sale) in the period.",
+        "Entrées d'appareils dans l'étape « prêt à la vente » dans la période.",
+    ),
+    Figure(
+        "share_needing_no_repair",
+        "Share needing no repair",
+        "Part sans réparation",
+        "Of the entries into ready in the period, the share with no repair action between "
+        "the device's latest intake and that entry (0 to 1); empty when there were none.",
+        "Parmi les entrées en « prêt à la vente » de la période, la part sans action de "
+        "réparation entre la dernière réception de l'appareil et cette entrée (0 à 1)\u00a0; "
+        "vide s'il n'y en a pas eu.",
+    ),
+    Figure(
+        "mean_minutes_per_repaired_unit",
+        "Mean technician minutes per repaired unit",
+        "Minutes de technicien par appareil réparé (moyenne)",
+        "Minutes recorded on the period's repair actions divided by the units with a repair; "
+        "empty when there were none.",
+        "Minutes enregistrées sur les actions de réparation de la période divisées par les "
+        "appareils réparés\u00a0; vide s'il n'y en a pas eu.",
+    ),
+    Figure(
+        "parts_cost_per_repaired_unit",
+        "Parts cost per repaired unit (€)",
+        "Coût des pièces par appareil réparé (€)",
+        "Unit costs of the bought parts the period's repairs used, divided by the units with "
+        "a repair (harvested parts cost nothing); empty when there were none.",
+        "Coûts unitaires des pièces achetées utilisées par les réparations de la période, "
+        "divisés par les appareils réparés (les pièces récupérées ne coûtent rien)\u00a0; "
+        "vide s'il n'y en a pas eu.",
+    ),
+)
+BY_KEY = {figure.key: figure for figure in FIGURES}
 
 
-def _bounds(year: int, zone: ZoneInfo) -> list[datetime]:
-    """The starts of the 12 months of a year and of the next year, in the zone."""
-    return [datetime(year, month, 1, tzinfo=zone) for month in range(1, 13)] + [
-        datetime(year + 1, 1, 1, tzinfo=zone)
-    ]
-
-
-def _month(moment: datetime, zone: ZoneInfo) -> int:
-    return moment.astimezone(zone).month
-
-
-def _figures(
-    repairs: list[tuple[Any, ...]],
-    used: list[tuple[Any, ...]],
-    harvested: int,
-    ready: list[tuple[int, bool]],
-) -> dict[str, Any]:
-    units = {device_id for _id, device_id, _f, _a, _m in repairs}
-    minutes = sum(m or 0 for _id, _d, _f, _a, m in repairs)
-    cost = sum((c for _r, source, c in used if source == "bought" and c is not None), Decimal(0))
-    made_ready = len(ready)
-    no_repair = sum(1 for _device, repaired in ready if not repaired)
-    return {
-        "repairs": len(repairs),
-        "repairs_by_fault": dict(sorted(Counter(f for _i, _d, f, _a, _m in repairs).items())),
-        "repairs_by_action": dict(sorted(Counter(a for _i, _d, _f, a, _m in repairs).items())),
-        "parts_used_bought": sum(1 for _r, source, _c in used if source == "bought"),
-        "parts_used_harvested": sum(1 for _r, source, _c in used if source == "harvested"),
-        "parts_harvested": harvested,
-        "units_with_repair": len(units),
-        "units_made_ready": made_ready,
-        "share_needing_no_repair": round(no_repair / made_ready, 4) if made_ready else None,
-        "mean_minutes_per_repaired_unit": round(minutes / len(units), 1) if units else None,
-        "parts_cost_per_repaired_unit": f"{(cost / len(units)):.2f}" if units else None,
-    }
-
-
-def repair_figures(
-    session: Session, year: Any, *, timezone: str = "Europe/Paris"
-) -> dict[str, Any]:
-    """The year's repair figures, with the same figures for each of its months."""
+def _check_year(year: Any) -> int:
     if isinstance(year, str) and year.isdigit():
         year = int(year)
     if isinstance(year, bool) or not isinstance(year, int) or not FIRST_YEAR <= year <= LAST_YEAR:
@@ -95,94 +154,201 @@ def repair_figures(
             first=FIRST_YEAR,
             last=LAST_YEAR,
         )
-    zone = ZoneInfo(timezone)
-    bounds = _bounds(year, zone)
-    start, end = bounds[0], bounds[-1]
-    repairs = [
-        (row.id, row.device_id, row.fault, row.action, row.minutes, row.occurred_at)
-        for row in session.execute(
-            select(
-                RepairAction.id,
-                RepairAction.device_id,
-                RepairAction.fault,
-                RepairAction.action,
-                RepairAction.minutes,
-                RepairAction.occurred_at,
-            ).where(RepairAction.occurred_at >= start, RepairAction.occurred_at < end)
-        )
-    ]
-    month_of_repair = {row[0]: _month(row[5], zone) for row in repairs}
-    used = []
-    if repairs:
-        used = list(
-            session.execute(
-                select(Part.repair_id, Part.source, Part.unit_cost).where(
-                    Part.repair_id.in_(list(month_of_repair))
-                )
-            ).all()
-        )
-    harvest_months = [
-        _month(at, zone)
-        for at in session.scalars(
-            select(Part.received_at).where(
-                Part.source == "harvested", Part.received_at >= start, Part.received_at < end
+    return year
+
+
+def _per_month(rows: Any, *totals: Any) -> Any:
+    """Group the rows of a subquery by its month and its other key columns."""
+    # By the subquery's columns, not the CASE: PostgreSQL would see the CASE's parameters in
+    # SELECT and in GROUP BY as two different expressions (as inventory/impact.py does).
+    table = rows.subquery()
+    keys = [column for column in table.c if column.name not in {"device_id", "value"}]
+    return select(*keys, *(total(table) for total in totals)).group_by(*keys)
+
+
+def _in(column: Any, starts: list[Any]) -> ColumnElement[bool]:
+    return (column >= starts[0]) & (column < starts[12])
+
+
+class _Period:
+    """What the figures of one period (a month, or the year) are made of."""
+
+    def __init__(self) -> None:
+        self.faults: Counter[str] = Counter()
+        self.actions: Counter[str] = Counter()
+        self.minutes = 0
+        self.units = 0
+        self.bought = 0
+        self.harvested_used = 0
+        self.cost = Decimal(0)
+        self.harvested = 0
+        self.ready = 0
+        self.repaired_before_ready = 0
+
+    def add(self, other: _Period) -> None:
+        """Sum a month into the year (not units, which are distinct over the whole period)."""
+        self.faults.update(other.faults)
+        self.actions.update(other.actions)
+        self.minutes += other.minutes
+        self.bought += other.bought
+        self.harvested_used += other.harvested_used
+        self.cost += other.cost
+        self.harvested += other.harvested
+        self.ready += other.ready
+        self.repaired_before_ready += other.repaired_before_ready
+
+    def figures(self) -> dict[str, Any]:
+        units, ready = self.units, self.ready
+        no_repair = ready - self.repaired_before_ready
+        return {
+            "repairs": sum(self.faults.values()),
+            "repairs_by_fault": dict(sorted(self.faults.items())),
+            "repairs_by_action": dict(sorted(self.actions.items())),
+            "parts_used_bought": self.bought,
+            "parts_used_harvested": self.harvested_used,
+            "parts_harvested": self.harvested,
+            "units_with_repair": units,
+            "units_made_ready": ready,
+            "share_needing_no_repair": round(no_repair / ready, 4) if ready else None,
+            "mean_minutes_per_repaired_unit": round(self.minutes / units, 1) if units else None,
+            "parts_cost_per_repaired_unit": f"{(self.cost / units):.2f}" if units else None,
+        }
+
+
+def repair_figures(
+    session: Session, year: Any, *, timezone: str = "Europe/Paris"
+) -> dict[str, Any]:
+    """The year's repair figures, with the same figures for each of its months."""
+    year = _check_year(year)
+    starts = month_starts(year, timezone)
+    months = {month: _Period() for month in range(1, 13)}
+    whole = _Period()
+
+    # Repairs by fault and action, with their minutes.
+    repairs = select(
+        _month_of(RepairAction.occurred_at, starts).label("month"),
+        RepairAction.fault.label("fault"),
+        RepairAction.action.label("action"),
+        RepairAction.minutes.label("value"),
+    ).where(_in(RepairAction.occurred_at, starts))
+    query = _per_month(repairs, lambda t: func.count(), lambda t: func.sum(t.c.value))
+    for month, fault, action, count, minutes in session.execute(query):
+        months[month].faults[fault] += count
+        months[month].actions[action] += count
+        months[month].minutes += int(minutes or 0)
+
+    # Units with repair: distinct devices per month, and over the year (not a sum of months).
+    devices = select(
+        _month_of(RepairAction.occurred_at, starts).label("month"),
+        RepairAction.device_id.label("device_id"),
+    ).where(_in(RepairAction.occurred_at, starts))
+    table = devices.subquery()
+    query = select(table.c.month, func.count(table.c.device_id.distinct())).group_by(table.c.month)
+    for month, count in session.execute(query):
+        months[month].units = count
+    whole.units = (
+        session.scalar(
+            select(func.count(RepairAction.device_id.distinct())).where(
+                _in(RepairAction.occurred_at, starts)
             )
         )
-    ]
-    ready = _made_ready(session, start, end)
+        or 0
+    )
 
-    def month_rows(month: int | None) -> dict[str, Any]:
-        def keep(at: datetime) -> bool:
-            return month is None or _month(at, zone) == month
-
-        return _figures(
-            [row[:5] for row in repairs if keep(row[5])],
-            [row for row in used if month is None or month_of_repair[row[0]] == month],
-            sum(1 for m in harvest_months if month is None or m == month),
-            [(device, repaired) for device, at, repaired in ready if keep(at)],
+    # Parts those repairs used, by source, in the month of the repair.
+    used = (
+        select(
+            _month_of(RepairAction.occurred_at, starts).label("month"),
+            Part.source.label("source"),
+            Part.unit_cost.label("value"),
         )
+        .join(RepairAction, RepairAction.id == Part.repair_id)
+        .where(_in(RepairAction.occurred_at, starts))
+    )
+    query = _per_month(used, lambda t: func.count(), lambda t: func.sum(t.c.value))
+    for month, source, count, cost in session.execute(query):
+        if source == "bought":
+            months[month].bought += count
+            months[month].cost += Decimal(str(cost or 0))
+        else:
+            months[month].harvested_used += count
 
+    # Parts harvested from recycled devices.
+    harvested = select(_month_of(Part.received_at, starts).label("month")).where(
+        Part.source == "harvested", _in(Part.received_at, starts)
+    )
+    for month, count in session.execute(_per_month(harvested, lambda t: func.count())):
+        months[month].harvested += count
+
+    # Entries into ready, and whether each followed a repair of the device's latest intake:
+    # a repair before the entry with no intake between them.
+    fix, intake = aliased(RepairAction, name="fix"), aliased(Event, name="intake")
+    # A repair of the device's current cycle has no intake after it: only the repairs of
+    # devices that came back are looked for an intake, among their own events. That spares
+    # every intake an index of its own.
+    current_cycle = select(Device.cycle).where(Device.id == fix.device_id).scalar_subquery()
+    later_intake = and_(
+        fix.cycle < current_cycle,
+        select(intake.id)
+        .where(
+            intake.device_id == fix.device_id,
+            intake.kind == literal_column("'intake'"),
+            intake.occurred_at > fix.occurred_at,
+            intake.occurred_at <= Event.occurred_at,
+        )
+        # Two levels down: told which table is the outer one, or it would join every event.
+        .correlate(fix, Event)
+        .exists(),
+    )
+    repaired = (
+        select(fix.id)
+        .where(
+            fix.device_id == Event.device_id,
+            fix.occurred_at <= Event.occurred_at,
+            ~later_intake,
+        )
+        .exists()
+    )
+    ready = select(
+        _month_of(Event.occurred_at, starts).label("month"),
+        case((repaired, 1), else_=0).label("value"),
+    ).where(Event.to_stage == literal_column("'ready'"), _in(Event.occurred_at, starts))
+    query = _per_month(ready, lambda t: func.count(), lambda t: func.sum(t.c.value))
+    for month, count, with_repair in session.execute(query):
+        months[month].ready += count
+        months[month].repaired_before_ready += int(with_repair or 0)
+
+    for period in months.values():
+        whole.add(period)
     return {
         "year": year,
         "timezone": timezone,
-        **month_rows(None),
-        "monthly": [{"month": month, **month_rows(month)} for month in range(1, 13)],
+        **whole.figures(),
+        "monthly": [{"month": month, **months[month].figures()} for month in range(1, 13)],
     }
 
 
-def _made_ready(
-    session: Session, start: datetime, end: datetime
-) -> list[tuple[int, datetime, bool]]:
-    """Each move to ready in the period: the device, when, and whether it was repaired first."""
-    moves = list(
-        session.execute(
-            select(Event.device_id, Event.occurred_at).where(
-                Event.to_stage == "ready", Event.occurred_at >= start, Event.occurred_at < end
-            )
-        ).all()
-    )
-    if not moves:
-        return []
-    devices = list({device for device, _at in moves})
-    intakes: dict[int, list[datetime]] = {}
-    fixes: dict[int, list[datetime]] = {}
-    for chunk in range(0, len(devices), 900):
-        part = devices[chunk : chunk + 900]
-        for device, at in session.execute(
-            select(Event.device_id, Event.occurred_at).where(
-                Event.kind == "intake", Event.device_id.in_(part)
-            )
+def code_labels(session: Session, figures: dict[str, Any], language: str) -> dict[str, Any]:
+    """The labels of the fault and action codes the figures name, in the language."""
+    seen: dict[str, set[str]] = {"fault": set(), "action": set()}
+    for period in (figures, *figures.get("monthly", ())):
+        seen["fault"].update(period.get("repairs_by_fault") or {})
+        seen["action"].update(period.get("repairs_by_action") or {})
+    labels: dict[str, dict[str, str]] = {"fault": {}, "action": {}}
+    for kind, codes in seen.items():
+        if not codes:
+            continue
+        # A fault code may be listed under several categories: the first listed names it.
+        for code in session.scalars(
+            select(RepairCode)
+            .where(RepairCode.kind == kind, RepairCode.code.in_(sorted(codes)))
+            .order_by(RepairCode.position, RepairCode.id)
         ):
-            intakes.setdefault(device, []).append(at)
-        for device, at in session.execute(
-            select(RepairAction.device_id, RepairAction.occurred_at).where(
-                RepairAction.device_id.in_(part)
-            )
-        ):
-            fixes.setdefault(device, []).append(at)
-    result = []
-    for device, at in moves:
-        since = max((t for t in intakes.get(device, []) if t <= at), default=None)
-        repaired = any(t <= at and (since is None or t >= since) for t in fixes.get(device, []))
-        result.append((device, at, repaired))
-    return result
+            labels[kind].setdefault(code.code, code.label(language))
+        for code in codes:
+            # A code no longer listed is still counted: it shows as itself.
+            labels[kind].setdefault(code, code)
+    return {
+        "fault_labels": dict(sorted(labels["fault"].items())),
+        "action_labels": dict(sorted(labels["action"].items())),
+    }

@@ -112,7 +112,18 @@ class RepairAction(Base):
     __table_args__ = (
         CheckConstraint("minutes IS NULL OR minutes >= 0", name="minutes_not_negative"),
         Index("ix_repair_actions_device_id_cycle", "device_id", "cycle"),
-        Index("ix_repair_actions_occurred_at", "occurred_at"),
+        # Repaired before entering ready, in which cycle? (repair_figures.py), from the index alone.
+        Index("ix_repair_actions_device_id_occurred_at", "device_id", "occurred_at", "cycle"),
+        # The year's repair figures and their parts, from the index alone (repair_figures.py).
+        Index(
+            "ix_repair_actions_occurred_at_figures",
+            "occurred_at",
+            "device_id",
+            "fault",
+            "action",
+            "minutes",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

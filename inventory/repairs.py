@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from diagnostics.scripts import SCRIPTS
 from inventory.accounts import User
@@ -38,7 +38,7 @@ MAX_PARTS = 20
 REPAIR_STAGE = "repair"
 
 # The repair actions a new workshop starts with: (code, English, French).
-# The 0016 migration seeds the same ones; tests hold the two together.
+# The 0015 migration seeds the same ones; tests hold the two together.
 DEFAULT_ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("replaced", "Replaced", "Remplacé"),
     ("cleaned", "Cleaned", "Nettoyé"),
@@ -209,6 +209,10 @@ def _clean_touched(value: Any, known: Sequence[str], name: str) -> list[str]:
     return items
 
 
+def _checklist_codes(session: Session, category: str) -> list[str]:
+    return list(session.scalars(select(CheckItem.code).where(CheckItem.category == category)))
+
+
 def add_code(
     session: Session,
     kind: str,
@@ -235,9 +239,7 @@ def add_code(
             N_("The code is a short word of small letters, digits and _, starting with a letter."),
             field="code",
         )
-    checklist_codes = list(
-        session.scalars(select(CheckItem.code).where(CheckItem.category == category))
-    )
+    checklist_codes = _checklist_codes(session, category)
     last = session.scalar(
         select(func.max(RepairCode.position)).where(
             RepairCode.kind == kind, RepairCode.category == category
@@ -268,11 +270,22 @@ def add_code(
 
 
 def edit_code(
-    session: Session, item: RepairCode, *, label_en: Any, label_fr: Any, entered_by: User | None
+    session: Session,
+    item: RepairCode,
+    *,
+    label_en: Any,
+    label_fr: Any,
+    checks: Sequence[str] | None = None,
+    scripts: Sequence[str] | None = None,
+    entered_by: User | None,
 ) -> RepairCode:
-    """Change the labels of a fault or action; its code, which repairs name, stays."""
+    """Change the labels of a fault or action, and what a fault sends back; its code stays."""
     item.label_en = _clean_label(label_en, "label_en")
     item.label_fr = _clean_label(label_fr, "label_fr")
+    if item.kind == "fault" and checks is not None:
+        item.checks = _clean_touched(checks, _checklist_codes(session, item.category), "checks")
+    if item.kind == "fault" and scripts is not None:
+        item.scripts = _clean_touched(scripts, list(SCRIPTS), "scripts")
     session.flush()
     _record_change(session, "repair_code_changed", item, entered_by)
     return item
@@ -287,6 +300,40 @@ def retire_code(session: Session, item: RepairCode, *, entered_by: User | None) 
     return item
 
 
+def restore_code(session: Session, item: RepairCode, *, entered_by: User | None) -> RepairCode:
+    """Offer a retired fault or action again, where it stood in the list."""
+    if not item.active:
+        item.active = True
+        session.flush()
+        _record_change(session, "repair_code_restored", item, entered_by)
+    return item
+
+
+def move_code(session: Session, item: RepairCode, *, up: bool, seen_at: int) -> RepairCode:
+    """Swap a fault or action with its neighbour in the list the technicians choose from.
+
+    `seen_at` is the position the administrator's page showed: a second click, or
+    another administrator's move in between, is refused instead of moving it twice.
+    """
+    if item.position != seen_at:
+        raise Conflict(
+            N_("The list changed meanwhile: look at it again before moving %(code)s."),
+            code=item.code,
+        )
+    same_list = (RepairCode.kind == item.kind, RepairCode.category == item.category)
+    if up:
+        query = select(RepairCode).where(*same_list, RepairCode.position < item.position)
+        query = query.order_by(RepairCode.position.desc(), RepairCode.id.desc())
+    else:
+        query = select(RepairCode).where(*same_list, RepairCode.position > item.position)
+        query = query.order_by(RepairCode.position, RepairCode.id)
+    neighbour = session.scalar(query.limit(1))
+    if neighbour is not None:
+        item.position, neighbour.position = neighbour.position, item.position
+        session.flush()
+    return item
+
+
 def _record_change(session: Session, kind: str, item: RepairCode, entered_by: User | None) -> None:
     record_event(
         session,
@@ -298,6 +345,8 @@ def _record_change(session: Session, kind: str, item: RepairCode, entered_by: Us
         code=item.code,
         label_en=item.label_en,
         label_fr=item.label_fr,
+        checks=list(item.checks) if item.kind == "fault" else None,
+        scripts=list(item.scripts) if item.kind == "fault" else None,
     )
 
 
@@ -515,6 +564,26 @@ def repairs_of(session: Session, device: Device, *, cycle: int | None = None) ->
         RepairAction.cycle == (device.cycle if cycle is None else cycle),
     )
     return list(session.scalars(query.order_by(RepairAction.id)))
+
+
+def device_repairs(session: Session, device: Device) -> list[RepairAction]:
+    """Every repair action of a device, all cycles, oldest first, with their parts."""
+    query = (
+        select(RepairAction)
+        .where(RepairAction.device_id == device.id)
+        .options(selectinload(RepairAction.parts), selectinload(RepairAction.technician))
+    )
+    return list(session.scalars(query.order_by(RepairAction.id)))
+
+
+def code_labels(
+    session: Session, category: str, language: str | None
+) -> dict[tuple[str, str], str]:
+    """The labels of a category's faults and of every action, retired ones too, by (kind, code)."""
+    query = select(RepairCode).where(
+        (RepairCode.kind == "action") | (RepairCode.category == category)
+    )
+    return {(item.kind, item.code): item.label(language) for item in session.scalars(query)}
 
 
 # -- the gate on `ready` ----------------------------------------------------------------------

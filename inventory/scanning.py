@@ -13,18 +13,20 @@ from inventory.codes import (
     looks_like_asset_tag,
     looks_like_badge_code,
     looks_like_location_code,
+    looks_like_part_code,
     normalize,
 )
 from inventory.devices import find_by_identifier, get_device
 from inventory.errors import N_, NotFound
 from inventory.models import Device, Location, Scan
+from inventory.repair_models import Part
 
 MAX_CODE = 200
 
 
 @dataclass(frozen=True)
 class Resolution:
-    """What a code turned out to be: `device`, `location`, `staff`, `unknown` or `invalid`.
+    """What a code turned out to be: `device`, `location`, `staff`, `part`, `unknown` or `invalid`.
 
     `template` is the untranslated message, filled from `code` (see errors.py).
     """
@@ -36,6 +38,8 @@ class Resolution:
     location: Location | None = None
     # The holder of a staff badge (kind `staff`).
     user: User | None = None
+    # The spare part whose label was scanned (kind `part`).
+    part: Part | None = None
 
     @property
     def message(self) -> str:
@@ -75,6 +79,8 @@ def resolve_code(session: Session, raw: str) -> Resolution:
         return _resolve_location(session, code)
     if looks_like_badge_code(code):
         return _resolve_badge(session, code)
+    if looks_like_part_code(code):
+        return _resolve_part(session, code)
     device = find_by_identifier(session, code)
     if device is not None:
         return Resolution("device", code, device)
@@ -130,6 +136,30 @@ def _resolve_badge(session: Session, code: str) -> Resolution:
     )
 
 
+def _resolve_part(session: Session, code: str) -> Resolution:
+    """A spare part's label; a manufacturer serial of the same shape still finds its device."""
+    if has_valid_check(code):
+        part = session.scalar(select(Part).where(Part.code == code))
+        if part is not None:
+            # The message serves the pages that wait for a device and get a part.
+            return Resolution(
+                "part", code, part=part, template=N_("%(code)s is a spare part, not a device.")
+            )
+    by_serial = find_by_identifier(session, code)
+    if by_serial is not None:
+        return Resolution("device", code, by_serial)
+    if has_valid_check(code):
+        return Resolution("unknown", code, template=N_("No part has the code %(code)s."))
+    return Resolution(
+        "invalid",
+        code,
+        template=N_(
+            "%(code)s looks like a part code but its check character is wrong: "
+            "the label was misread. Scan it again."
+        ),
+    )
+
+
 def log_scan(
     session: Session,
     code: str,
@@ -153,7 +183,7 @@ def log_scan(
 
 def scan_outcome(resolution: Resolution) -> str:
     """The scan log's word for what a code turned out to be, away from the intake page."""
-    if resolution.kind in ("device", "location", "staff"):
+    if resolution.kind in ("device", "location", "staff", "part"):
         return resolution.kind
     code = resolution.code
     if resolution.kind == "unknown":
@@ -161,7 +191,10 @@ def scan_outcome(resolution: Resolution) -> str:
             return "unknown_tag"
         return "unknown"
     shaped = (
-        looks_like_asset_tag(code) or looks_like_location_code(code) or looks_like_badge_code(code)
+        looks_like_asset_tag(code)
+        or looks_like_location_code(code)
+        or looks_like_badge_code(code)
+        or looks_like_part_code(code)
     )
     if shaped and len(code) <= MAX_CODE:
         return "misread"

@@ -1,7 +1,8 @@
 """The yearly impact report as a PDF a funder can read: figures, charts, definitions.
 
 It is drawn from the report's plain values (inventory/impact.py makes them); the charts
-are reportlab's own: the device figures month by month, and the headcount.
+are reportlab's own: the device figures month by month, and the headcount. The repairs
+appendix follows on pages of its own, as tables: the year, then month by month.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     KeepTogether,
+    PageBreak,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -49,6 +51,16 @@ WORDS = {
         "month": "Month",
         "empty": "n/a",
         "health": "Disability figures are totals only; no person can be identified from them.",
+        "appendix": "Appendix: repairs and spare parts",
+        "appendix_published": "Published with the figures above, as they were then.",
+        "appendix_computed": "Computed on %(when)s from the recorded repairs and parts.",
+        "appendix_year": "The year %(year)s",
+        "appendix_monthly": "Repairs month by month",
+        "appendix_faults": "Repairs by fault",
+        "appendix_actions": "Repairs by action",
+        "none": "No repair recorded.",
+        "fault": "Fault",
+        "action": "Action",
     },
     "fr": {
         "title": "Rapport d’impact %(year)s",
@@ -72,6 +84,17 @@ WORDS = {
         "empty": "n.d.",
         "health": "Les chiffres liés au handicap ne sont que des totaux ; aucune personne ne "
         "peut en être identifiée.",
+        "appendix": "Annexe : réparations et pièces détachées",
+        "appendix_published": "Publiée avec les chiffres ci-dessus, tels qu’ils étaient alors.",
+        "appendix_computed": "Calculée le %(when)s à partir des réparations et des pièces "
+        "enregistrées.",
+        "appendix_year": "L’année %(year)s",
+        "appendix_monthly": "Réparations mois par mois",
+        "appendix_faults": "Réparations par panne",
+        "appendix_actions": "Réparations par action",
+        "none": "Aucune réparation enregistrée.",
+        "fault": "Panne",
+        "action": "Action",
     },
 }
 say_in = wording(WORDS)
@@ -113,6 +136,24 @@ def _value(value: Any, key: str, language: str, empty: str) -> str:
     return format_number(value, language, places)
 
 
+# Decimal places of the appendix's figures that are not counts.
+REPAIR_PLACES = {
+    "share_needing_no_repair": 4,
+    "mean_minutes_per_repaired_unit": 1,
+    "parts_cost_per_repaired_unit": 2,
+}
+
+
+def _repair_value(value: Any, key: str, language: str, empty: str) -> str:
+    if value is None:
+        return empty
+    if key == "parts_cost_per_repaired_unit":
+        # Money keeps its cents.
+        text = f"{float(value):,.2f}"
+        return text.replace(",", "\u00a0").replace(".", ",") if language == "fr" else text
+    return format_number(float(value), language, REPAIR_PLACES.get(key, 0))
+
+
 def _styles() -> dict[str, ParagraphStyle]:
     face = fonts()
     body = ParagraphStyle("body", fontName=face.regular, fontSize=9.5, leading=12.5)
@@ -125,6 +166,10 @@ def _styles() -> dict[str, ParagraphStyle]:
         "small": ParagraphStyle("small", parent=body, fontSize=8, leading=10),
         "cell": ParagraphStyle("cell", parent=body, fontSize=9, leading=11),
         "bold": ParagraphStyle("bold", parent=body, fontName=face.bold, fontSize=9, leading=11),
+        "tiny": ParagraphStyle("tiny", parent=body, fontSize=7.5, leading=9),
+        "tiny_bold": ParagraphStyle(
+            "tiny_bold", parent=body, fontName=face.bold, fontSize=7.5, leading=9
+        ),
     }
 
 
@@ -200,14 +245,19 @@ def headcount_chart(report: dict[str, Any], language: str) -> Drawing:
     return _line_chart(report, language, say_in(language)("headcount_chart"))
 
 
-def _table(rows: list[list[Any]], widths: Sequence[float], numeric_column: int | None) -> Table:
+def _table(
+    rows: list[list[Any]],
+    widths: Sequence[float],
+    numeric_column: int | None,
+    size: float = 8.5,
+) -> Table:
     table = Table(rows, colWidths=widths, repeatRows=1)
     style = [
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
         ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.HexColor("#bbbbbb")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("FONTNAME", (0, 0), (-1, -1), fonts().regular),
-        ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+        ("FONTSIZE", (0, 0), (-1, -1), size),
     ]
     if numeric_column is not None:
         style.append(("ALIGN", (numeric_column, 0), (-1, -1), "RIGHT"))
@@ -225,8 +275,13 @@ def render_impact_report(
     changes: Sequence[str] = (),
     computed_when: str = "",
     published_when: str = "",
+    repair_rows: Sequence[tuple[str, Any, Sequence[Any], str, str, str]] = (),
 ) -> bytes:
-    """The report as PDF bytes: figures, charts, the monthly table, definitions, changes."""
+    """The report as PDF bytes: figures, charts, the monthly table, definitions, changes.
+
+    `repair_rows` are the appendix's lines (label, year, months, group, key, name), drawn on
+    pages of their own when the report has the appendix.
+    """
     check_language(language)
     say = say_in(language)
     styles = _styles()
@@ -301,6 +356,9 @@ def render_impact_report(
         for line in changes or [say("no_changes")]:
             story.append(para(line))
 
+    if report.get("repairs"):
+        story += _appendix(report, repair_rows, language, para, computed_when)
+
     out = io.BytesIO()
     document = SimpleDocTemplate(
         out,
@@ -314,3 +372,77 @@ def render_impact_report(
     )
     document.build(story)
     return out.getvalue()
+
+
+def _appendix(
+    report: dict[str, Any],
+    rows: Sequence[tuple[str, Any, Sequence[Any], str, str, str]],
+    language: str,
+    para: Any,
+    computed_when: str,
+) -> list[Any]:
+    """The repairs appendix: the year's figures, faults and actions, month by month, words."""
+    say = say_in(language)
+    empty = say("empty")
+    repairs = report["repairs"]
+    story: list[Any] = [PageBreak(), para(say("appendix"), "title"), Spacer(1, 2 * mm)]
+    story.append(
+        para(
+            say("appendix_published")
+            if repairs["status"] == "published"
+            else say("appendix_computed", when=computed_when),
+            "small",
+        )
+    )
+    figures = [row for row in rows if row[3] == "figure"]
+    year_rows: list[list[Any]] = [[para(say("figure"), "bold"), para(say("value"), "bold")]]
+    for label, value, _months, _group, key, _name in figures:
+        year_rows.append([para(label, "cell"), _repair_value(value, key, language, empty)])
+    story += [
+        para(say("appendix_year", year=report["year"]), "h2"),
+        _table(year_rows, (120 * mm, 50 * mm), 1),
+    ]
+    for group, title in (
+        ("repairs_by_fault", "appendix_faults"),
+        ("repairs_by_action", "appendix_actions"),
+    ):
+        counted = [row for row in rows if row[3] == group]
+        story.append(para(say(title), "h2"))
+        if not counted:
+            story.append(para(say("none")))
+            continue
+        heading = say("fault" if group == "repairs_by_fault" else "action")
+        code_rows: list[list[Any]] = [[para(heading, "bold"), para(say("value"), "bold")]]
+        # The table's title names the grouping: each line shows the code's label only.
+        for _label, value, _months, _group, _key, name in counted:
+            code_rows.append([para(name, "cell"), _repair_value(value, "", language, empty)])
+        story.append(_table(code_rows, (120 * mm, 50 * mm), 1))
+
+    # Month names as plain text: a paragraph would break "janv." across two lines.
+    header = [para(say("month"), "tiny_bold"), *SHORT_MONTHS[language]]
+    monthly: list[list[Any]] = [header]
+    for label, _value, months, _group, key, _name in rows:
+        figure = key.split(".", 1)[0]
+        monthly.append(
+            [para(label, "tiny")]
+            + [_repair_value(value, figure, language, empty) for value in months]
+        )
+    story += [
+        para(say("appendix_monthly"), "h2"),
+        _table(monthly, (38 * mm,) + (11 * mm,) * 12, 1, size=7.5),
+        # The heading stays with its table, never alone at a page's foot.
+        KeepTogether(
+            [
+                para(say("definitions"), "h2"),
+                _table(
+                    [
+                        [para(f"repairs.{key}", "cell"), para(text, "cell")]
+                        for key, text in repairs["definitions"].items()
+                    ],
+                    (45 * mm, 125 * mm),
+                    None,
+                ),
+            ]
+        ),
+    ]
+    return story

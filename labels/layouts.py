@@ -1,4 +1,4 @@
-"""What goes where on an asset, location or badge label, worked out before anything is drawn.
+"""What goes where on an asset, location, badge or part label, worked out before anything is drawn.
 
 A layout is a list of boxes in millimetres from the label's bottom-left corner:
 the PDF, ZPL and tests all read the same plan, so what is checked is what is printed.
@@ -6,6 +6,7 @@ the PDF, ZPL and tests all read the same plan, so what is checked is what is pri
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -50,7 +51,20 @@ class BadgeLabel:
     workshop: str = ""
 
 
-Label = AssetLabel | LocationLabel | BadgeLabel
+@dataclass(frozen=True)
+class PartLabel:
+    """A spare part: its code, its kind and reference, and where it came from.
+
+    `origin` is the donor device's asset tag for a harvested part, the supplier for a bought one.
+    """
+
+    code: str
+    kind: str = ""
+    reference: str = ""
+    origin: str = ""
+
+
+Label = AssetLabel | LocationLabel | BadgeLabel | PartLabel
 
 
 @dataclass(frozen=True)
@@ -128,10 +142,44 @@ class Plan:
     texts: tuple[Text, ...]
 
 
+# Letters that have no accent to take off, and that Helvetica's cp1252 lacks.
+_PLAIN = str.maketrans({"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "ı": "i"})
+
+
+def _plain(char: str) -> str:
+    """A letter the label's fonts lack, as close as they can draw it: Ş as S, ễ as e, Ł as L."""
+    base = "".join(
+        part for part in unicodedata.normalize("NFKD", char) if not unicodedata.combining(part)
+    ).translate(_PLAIN)
+    try:
+        base.encode("cp1252")
+    except UnicodeEncodeError:
+        return "?"
+    return base or "?"
+
+
 def printable(text: str) -> str:
-    """The text as the label's fonts can draw it: one line, unknown characters as '?'."""
+    """The text as the label's fonts can draw it: one line, letters they lack made plain.
+
+    Labels are set in Helvetica, which draws cp1252 (French and most of Western
+    Europe); a name like Şahin, Łukasz or Nguyễn would otherwise print with a "?".
+    """
     text = " ".join(str(text or "").split())
-    return text.encode("cp1252", "replace").decode("cp1252")
+    try:
+        text.encode("cp1252")
+    except UnicodeEncodeError:
+        pass
+    else:
+        return text
+    kept = []
+    for char in text:
+        try:
+            char.encode("cp1252")
+        except UnicodeEncodeError:
+            kept.append(_plain(char))
+        else:
+            kept.append(char)
+    return "".join(kept)
 
 
 def _width(text: str, font: str, size: float) -> float:
@@ -359,10 +407,58 @@ def badge_plan(label: BadgeLabel, medium: Medium) -> Plan:
     return Plan(medium.label_width, medium.label_height, bars, (name, workshop, code))
 
 
+def part_plan(label: PartLabel, medium: Medium) -> Plan:
+    """Kind and reference on top (what the shelf picker looks for), barcode, code, origin."""
+    x, y, width, height = _stack(medium)
+    top = y + height
+    scale = min(1.0, height / 26)
+    origin = _text(
+        "origin",
+        label.origin,
+        font=REGULAR,
+        x=x,
+        top=y + 6.5 * scale * PT * LEADING,
+        width=width,
+        height=6.5 * scale * PT * LEADING,
+        largest=6.5 * scale,
+        smallest=4.5,
+    )
+    code_bottom = origin.top if origin.lines else y
+    code_height = 10 * scale * PT * LEADING
+    code = _text(
+        "code",
+        label.code,
+        font=BOLD,
+        x=x,
+        top=code_bottom + code_height,
+        width=width,
+        height=code_height,
+        largest=10 * scale,
+        smallest=6,
+    )
+    bars_height = max(5.0, height * 0.32)
+    bars = _bars(medium, label.code, x, width, code.top + 0.2, bars_height)
+    title = _text(
+        "title",
+        f"{label.kind} {label.reference}",
+        font=BOLD,
+        x=x,
+        top=top,
+        width=width,
+        height=top - (bars.y + bars.height) - 0.4,
+        largest=11 * scale,
+        smallest=5,
+        max_lines=2,
+    )
+    return Plan(medium.label_width, medium.label_height, bars, (title, code, origin))
+
+
 def plan_for(label: Label, medium: Medium) -> Plan:
     """The plan of any kind of label."""
     if isinstance(label, AssetLabel):
         return asset_plan(label, medium)
     if isinstance(label, LocationLabel):
         return location_plan(label, medium)
+    if isinstance(label, PartLabel):
+        return part_plan(label, medium)
     return badge_plan(label, medium)

@@ -44,6 +44,22 @@ TEST_DATABASE_URL = _worker_database_url(os.environ.get("WORKSHOP_TEST_DATABASE_
 PASSWORD = "correct horse battery"
 
 
+# The longest tests, started first: at the end of the run every worker then finishes on
+# short ones, instead of one worker running a long test alone while the others wait.
+SLOW_FIRST = (
+    "tests/e2e/",
+    "tests/test_demo.py",
+    "tests/test_run.py",
+    "tests/test_staff_import.py",
+    "tests/test_bench_agent.py",
+    "tests/test_bench_cli.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(SLOW_FIRST))
+
+
 def pytest_report_header() -> str:
     return f"workshop database: {TEST_DATABASE_URL or 'SQLite file per test'}"
 

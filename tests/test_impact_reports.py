@@ -72,7 +72,10 @@ def test_csv_has_one_figure_a_row_with_its_definition_in_french(workshop, year_2
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(result.stdout.lstrip("\ufeff"))))
     assert rows[0] == ["key", "label", "value", "definition"]
-    assert [row[0] for row in rows[1:]] == list(impact.KEYS)
+    keys = [row[0] for row in rows[1:]]
+    assert keys[: len(impact.KEYS)] == list(impact.KEYS)
+    # The repairs appendix follows in the same four columns, its keys prefixed.
+    assert all(key.startswith("repairs.") for key in keys[len(impact.KEYS) :])
     by_key = {row[0]: row for row in rows[1:]}
     assert by_key["units_received"][1:3] == ["Appareils reçus", "3"]
     assert by_key["units_repaired_per_fte"][2] == "1.33"
@@ -85,7 +88,7 @@ def test_xlsx_has_the_figures_the_months_and_the_definitions(workshop, year_2019
     result = workshop("impact", "2019", "--format", "xlsx", "-o", str(path))
     assert result.exit_code == 0, result.output
     book = load_workbook(path)
-    assert book.sheetnames == ["Figures", "Monthly", "Definitions"]
+    assert book.sheetnames == ["Figures", "Monthly", "Repairs", "Definitions"]
     figures = {row[0]: row[2] for row in book["Figures"].iter_rows(min_row=2, values_only=True)}
     assert figures["units_received"] == 3 and figures["weight_recycled_kg"] == 7
     monthly = list(book["Monthly"].iter_rows(min_row=3, values_only=True))

@@ -463,7 +463,9 @@ def test_the_first_device_without_a_lot_asks_for_the_lot(client, warehouse, sess
     form.values.update(category="tablet", make="Apple", model="iPad 6")
     response = client.post(form.action, data=form.values)
     assert response.status_code == 400
-    assert "Choose the lot this device came in." in response.get_data(as_text=True)
+    assert "Type or scan the code of the lot this device came in." in response.get_data(
+        as_text=True
+    )
     form.values["lot"] = "L-A"
     assert client.post(form.action, data=form.values).status_code == 302
     # The lot chosen on the form is the one the next scans go to.
@@ -485,7 +487,9 @@ def test_choosing_the_lot_survives_each_scan(client, warehouse, sessions):
         read_form(client.get("/intake/").get_data(as_text=True), "lot-bar").values["lot"] == "L-1"
     )
     client.post("/intake/lot", data={"lot": "NO-SUCH-LOT", "csrf_token": token})
-    assert outcome_of(client) == "Choose a lot from the list."
+    assert unescape(outcome_of(client)) == (
+        "No lot has the code 'NO-SUCH-LOT'. Create the lot first, then receive its devices."
+    )
     assert (
         read_form(client.get("/intake/").get_data(as_text=True), "lot-bar").values["lot"] == "L-1"
     )
@@ -526,3 +530,28 @@ def test_a_technician_cannot_use_the_intake_station(client, logged_in, sessions)
 def test_the_intake_station_speaks_french_to_a_french_browser(client, warehouse):
     page = client.get("/intake/", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
     assert 'lang="fr"' in page.get_data(as_text=True)
+
+
+def test_the_newest_lots_are_offered_and_any_other_can_be_typed(client, warehouse, sessions):
+    with sessions() as session:
+        for number in range(35):
+            open_lot(session, f"L-{number:02d}", donor=f"Donor {number}", entered_by=None)
+        session.commit()
+    page = client.get("/intake/").get_data(as_text=True)
+    offered = re.findall(r'<option value="(L-\d\d)">', page)
+    assert offered == [f"L-{number:02d}" for number in range(34, 4, -1)]
+    assert 'list="recent-lots"' in page
+    token = csrf_token(client, "/intake/")
+    client.post("/intake/lot", data={"lot": " L-00 ", "csrf_token": token})
+    assert outcome_of(client) == "Lot L-00 chosen: scan its devices."
+    scan(client, "OLDLOT-1")
+    form = read_form(
+        client.get("/intake/new?serial=OLDLOT-1").get_data(as_text=True), "intake-form"
+    )
+    assert form.values["lot"] == "L-00"
+    form.values.update(lot="L-99", category="laptop", make="HP", model="840 G5")
+    refused = client.post(form.action, data=form.values)
+    assert refused.status_code == 400
+    assert "No lot has the code" in unescape(refused.get_data(as_text=True))
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Device)) == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
 import pytest
 
@@ -141,6 +142,27 @@ def test_every_word_on_a_sheet_lies_inside_one_label(name, tmp_path):
             left <= x_min and x_max <= right and top <= y_min and y_max <= bottom
             for left, top, right, bottom in cells
         ), word
+
+
+def test_a_name_beyond_the_label_fonts_prints_its_plain_letters_not_question_marks(tmp_path):
+    names = {
+        "Łukasz Wiśniewski": "Lukasz Wisniewski",
+        "Nguyễn Văn An": "Nguyen Van An",
+        "Şahin Yılmaz": "Sahin Yilmaz",
+        "Zoë Müller": "Zoë Müller",
+    }
+    for name, printed in names.items():
+        plan = plan_for(BadgeLabel(badge_code(9), name, "worker"), MEDIA["62x29"])
+        title = next(text for text in plan.texts if text.role == "name")
+        assert title.lines == (printed,)
+    pdf = tmp_path / "badges.pdf"
+    pdf.write_bytes(
+        render_pdf([BadgeLabel(badge_code(9), "Łukasz Wiśniewski", "lukasz")], MEDIA["62x29"])
+    )
+    words = subprocess.run(
+        ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "Lukasz Wisniewski" in words and "?" not in words
 
 
 def test_a_location_name_is_large_enough_to_read_from_two_metres():

@@ -5,11 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from inventory import parts as stock
 from inventory.errors import Conflict, InvalidInput
 from inventory.intake import receive_device
 from inventory.locations import create_location, put_away, set_in_use
 from inventory.models import Event, Location
+from inventory.repair_models import Part
 from tests.conftest import csrf_token
+from tests.repair_helpers import bought
 
 
 def test_an_emptied_shelf_is_retired_and_refuses_put_away_until_used_again(session, make_user):
@@ -73,3 +76,30 @@ def test_retiring_is_for_those_who_manage_locations(client, logged_in):
     token = csrf_token(client, "/queue/")
     answer = client.post("/locations/L00001A/in-use", data={"csrf_token": token, "in_use": "no"})
     assert answer.status_code == 403
+
+
+def test_a_shelf_with_spare_parts_on_it_is_not_retired(client, logged_in, sessions):
+    wanda = logged_in("warehouse", "wanda")
+    with sessions() as session:
+        stock.seed_default_kinds(session)
+        who = session.merge(wanda)
+        shelf = create_location(session, "Parts shelf", "shelf", entered_by=who)
+        other = create_location(session, "Parts bin", "bin", entered_by=who)
+        bought(session, who, quantity=2, location=shelf.code)
+        session.commit()
+        shelf_code, other_code = shelf.code, other.code
+    page = client.get("/locations/").get_data(as_text=True)
+    row = page[page.index(f">{shelf_code}<") :].split("</tr>")[0]
+    assert "<td>0</td>\n      <td>2</td>" in row
+
+    with sessions() as session:
+        shelf = session.scalar(select(Location).where(Location.code == shelf_code))
+        with pytest.raises(Conflict) as refused:
+            set_in_use(session, shelf, False, by=None)
+        assert "still holds 2 spare parts" in refused.value.message
+        bin_ = session.scalar(select(Location).where(Location.code == other_code))
+        for part in session.scalars(select(Part)):
+            stock.put_part_away(session, part, bin_, by=None)
+        set_in_use(session, shelf, False, by=None)
+        session.commit()
+        assert shelf.active is False

@@ -142,7 +142,7 @@ def test_opening_a_lot_from_intake_goes_back_to_scanning_into_it(client, logged_
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/intake/")
     intake = client.get("/intake/").get_data(as_text=True)
-    assert '<option selected value="L-TRUCK-9">' in intake
+    assert re.search(r'<input [^>]*id="lot"[^>]*value="L-TRUCK-9"', intake)
     assert "Lot L-TRUCK-9 is open." in intake
 
 
@@ -206,3 +206,36 @@ def test_a_lot_code_the_lot_pages_use_is_refused_with_a_way_out(client, logged_i
     # Anything else that merely contains those words is a fine code, and its page opens.
     assert open_lot_page(client, code="2024-06-new", donor="Town hall").status_code == 302
     assert client.get("/lots/2024-06-new").status_code == 200
+
+
+def test_the_list_goes_a_page_at_a_time_and_a_lot_is_found_by_its_code(client, logged_in, sessions):
+    logged_in("warehouse", "wanda")
+    with sessions() as session:
+        for n in range(55):
+            open_lot(session, f"L-{n:03d}", donor=f"Donor {n}", entered_by=None)
+        receive_device(
+            session,
+            serial_number="OLD-1",
+            category="phone",
+            make="Samsung",
+            model="A52",
+            lot="L-000",
+            entered_by=None,
+        )
+        session.commit()
+    first = client.get("/lots/").get_data(as_text=True)
+    assert "L-054" in first and "L-005" in first and "L-004" not in first
+    assert 'href="/lots/?page=2"' in first and "Newer lots" not in first
+    second = client.get("/lots/?page=2").get_data(as_text=True)
+    assert "L-004" in second and "L-000" in second and "L-005" not in second
+    assert 'href="/lots/?page=1"' in second and "Older lots" not in second
+    # The oldest lot, on the second page, still has its device counted.
+    assert row_of(second, "L-000").endswith("Donor 0 1 Received 1 Receive into L-000")
+    for wrong in ("?page=9", "?page=0", "?page=abc"):
+        answer = client.get("/lots/" + wrong, follow_redirects=True)
+        assert answer.status_code == 200 and "L-054" in answer.get_data(as_text=True)
+
+    found = client.get("/lots/?code=%20L-000%20")
+    assert found.status_code == 302 and found.headers["Location"].endswith("/lots/L-000")
+    missing = client.get("/lots/?code=L-999").get_data(as_text=True)
+    assert "No lot has the code" in missing and "L-054" in missing

@@ -16,6 +16,7 @@ from tests.repair_helpers import (
     laptop,
     recycled,
 )
+from tests.test_import_pages import PAGE, confirm, token_of, upload
 from workshop.cli import cli
 
 COLUMNS = ("kind", "reference", "quantity", "supplier", "unit_cost", "donor", "location", "fits")
@@ -94,3 +95,26 @@ def test_one_bad_row_imports_nothing_and_names_each_problem(workshop, sessions, 
     ):
         assert expected in result.stderr, result.stderr
     assert count(sessions) == 0
+
+
+def test_the_warehouse_imports_a_delivery_of_parts_from_the_page(client, logged_in, sessions):
+    """Parts arrive at the warehouse: it may import them, and only them."""
+    logged_in("warehouse")
+    page = client.get(PAGE).get_data(as_text=True)
+    assert 'value="parts"' in page
+    assert 'value="devices"' not in page and 'value="staff"' not in page
+    rows = [
+        {
+            "kind": "ssd",
+            "reference": "SATA 2.5",
+            "quantity": "2",
+            "supplier": "Pièces Pro",
+            "unit_cost": "21.50",
+        }
+    ]
+    checked = upload(client, csv_bytes(rows, columns=COLUMNS), "delivery.csv", kind="parts")
+    assert checked.status_code == 200, checked.get_data(as_text=True)
+    assert confirm(client, token_of(checked)).status_code == 302
+    assert count(sessions) == 2
+    refused = upload(client, b"serial_number\nX1\n", "devices.csv", kind="devices")
+    assert refused.status_code == 400

@@ -420,3 +420,28 @@ def test_listen_refuses_an_unknown_user_and_a_port_that_cannot_exist(app, scanne
 
     assert unknown.exit_code == 1 and "nobody" in unknown.stderr
     assert nonsense.exit_code == 2 and "protocol 'bogus' not known" in nonsense.stderr
+
+
+def test_a_part_label_read_on_the_dock_is_logged_as_a_part_and_named(
+    listen, scanner, sessions, devices
+):
+    from inventory import parts as stock
+    from tests.repair_helpers import harvested_battery
+
+    with sessions() as session:
+        stock.seed_default_kinds(session)
+        shelf = create_location(session, "Shelf P1", "shelf", entered_by=None)
+        part = harvested_battery(session, "PF1DOCKP", None, location=shelf.code)
+        session.commit()
+        code, donor = part.code, part.donor
+    bad = code[:-1] + ("X" if code[-1] != "X" else "Y")
+    running = listen()
+
+    scanner.send(code.lower().encode() + b"\r\n" + bad.encode() + b"\r\n")
+
+    scans = wait_for_scans(sessions, 2)
+    assert [(s.code, s.outcome) for s in scans] == [(code, "part"), (bad, "misread")]
+    assert scans[0].device_id is None and donor is not None
+    wait_for(lambda: len(running.said) >= 3, "a line per scan")
+    assert f"part {code} (battery 01AV452), in_stock, at {shelf.code}" in running.said[1]
+    assert "misread" in running.said[2] and "part code" in running.said[2]

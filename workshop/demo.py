@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from diagnostics import records
 from diagnostics.results import BenchIdentity, Erasure, Measurement, RunResult
 from diagnostics.scripts import NIST_CATEGORY, SCRIPTS, default_limits
-from inventory import checks, intake, lots, stages
+from inventory import checks, intake, lots, parts, repairs, stages
 from inventory.accounts import User
 from inventory.badges import issue_badge, set_pin
 from inventory.models import Device, Lot
@@ -270,6 +270,45 @@ REPAIRS = (
     "RAM module replaced",
     "Charging port replaced",
 )
+# What the repair stage found and did, per category, drawn with the note above (same
+# index): (fault, action, part kind taken from stock or None, what the technician wrote).
+REPAIR_ACTIONS: dict[str, tuple[tuple[str, str, str | None, str], ...]] = {
+    "laptop": (
+        ("keyboard_keys", "replaced", "keyboard", "Keyboard replaced"),
+        ("hinge", "replaced", "hinge", "Hinge repaired"),
+        ("broken_screen", "replaced", "screen", "Screen replaced"),
+        ("missing_ram", "upgraded", "ram", "RAM module added: 8 GB"),
+        ("touchpad", "cleaned", None, "Touchpad cleaned, it clicks again"),
+        ("usb_ports", "reseated", None, "USB board reseated"),
+        ("wifi", "replaced", None, "Wi-Fi card replaced"),
+        ("charger", "replaced", "charger", "Charger replaced"),
+    ),
+    "desktop": (
+        ("fan_noise", "cleaned", None, "Fan cleaned, thermal paste renewed"),
+        ("missing_ram", "upgraded", "ram", "RAM module added: 8 GB"),
+        ("usb_ports", "replaced", None, "Front USB board replaced"),
+        ("fan_noise", "replaced", "fan", "Fan replaced"),
+    ),
+    "monitor": (
+        ("stand", "reseated", None, "Stand tightened"),
+        ("inputs", "cleaned", None, "HDMI input cleaned"),
+    ),
+    "phone": (
+        ("charging_port", "replaced", None, "Charging port replaced"),
+        ("cameras", "cleaned", None, "Camera lens cleaned"),
+    ),
+    "tablet": (("charging_port", "replaced", None, "Charging port replaced"),),
+}
+# Categories without a list of their own share the generic faults.
+GENERIC_REPAIRS = (
+    ("does_not_work", "reseated", None, "Cables and cards reseated"),
+    ("damaged", "replaced", None, "Cracked cover replaced"),
+)
+# The parts a dead laptop gives before it goes to the recycler.
+HARVESTED = ("battery", "ram", "keyboard")
+SUPPLIER = "Pièces Info Lyon"
+PART_COSTS = {"keyboard": "24.90", "hinge": "9.50", "screen": "54.00", "ram": "18.00",
+              "charger": "15.00", "fan": "12.00", "battery": "39.00"}  # fmt: skip
 QC_FAILURES = (
     "Two keys stick",
     "Battery under 70 % of its design capacity",
@@ -383,6 +422,8 @@ class _Workshop:
         # the devices (what the workshop's event log tells) stays the one it always was.
         self.bench_rng = random.Random(str(rng.getstate()[1][:8]))
         self.stories = {"worn_battery", "failing_disk", "erased_elsewhere"}
+        # Repairs and parts draw from their own sequence too, for the same reason.
+        self.parts_rng = random.Random(str(rng.getstate()[1][8:16]))
 
     def hire(self) -> list[DemoAccount]:
         made = []
@@ -472,11 +513,68 @@ class _Workshop:
                 self.session, device, reason="beyond_repair", entered_by=who, occurred_at=when,
                 **details,
             )  # fmt: skip
+            if device.category == "laptop":
+                self.take_parts(device, when + timedelta(hours=1))
         else:
             stages.move_to_stage(
                 self.session, device, to, entered_by=who, occurred_at=when, **details
             )
         return True
+
+    def technician(self) -> User:
+        return self.parts_rng.choice(self.people["technician"])
+
+    def take_parts(self, donor: Device, when: datetime) -> None:
+        """A dead laptop gives its battery, memory and keyboard, if that moment has come."""
+        if not self.clock.is_past(when):
+            return
+        parts.harvest(
+            self.session,
+            donor,
+            [
+                {"kind": kind, "reference": _reference(kind, donor), "fits": [donor.model]}
+                for kind in HARVESTED
+            ],
+            by=self.technician(),
+            occurred_at=when,
+        )
+
+    def repair(
+        self, device: Device, when: datetime, fault: str, action: str, kind: str | None
+    ) -> None:
+        """Record what was done, with a part from stock: harvested if one fits, else bought."""
+        used: list[str] = []
+        if kind is not None:
+            fitting = [
+                part
+                for part in parts.parts_that_fit(
+                    self.session, device.model, kind=parts.get_kind(self.session, kind)
+                )
+                if part.received_at <= when
+            ]
+            if not fitting:
+                fitting = parts.receive_parts(
+                    self.session,
+                    {"kind": kind, "reference": _reference(kind, device), "fits": [device.model]},
+                    supplier=SUPPLIER,
+                    unit_cost=PART_COSTS[kind],
+                    by=self.someone_in_warehouse(),
+                    occurred_at=when - timedelta(hours=2),
+                )
+            used = [fitting[0].code]
+        repairs.record_repair(
+            self.session,
+            device,
+            fault,
+            action,
+            used,
+            self.parts_rng.randint(10, 75),
+            by=self.technician(),
+            occurred_at=when,
+        )
+
+    def someone_in_warehouse(self) -> User:
+        return self.parts_rng.choice(self.people["warehouse"])
 
     def check(self, device: Device, when: datetime) -> datetime | None:
         """Answer the device's manual checks in qc; when it can go on, None if time ran out.
@@ -687,11 +785,15 @@ class _Workshop:
         self.diagnose(device, when, worn_battery=worn)
         if repairing:
             when = clock.later(when, 1, 10)
-            note = rng.choice(REPAIRS)
+            # Drawn as an index, as the note used to be: the story's sequence stays the same.
+            actions = REPAIR_ACTIONS.get(device.category, GENERIC_REPAIRS)
+            fault, action, kind, note = actions[rng.randrange(len(REPAIRS)) % len(actions)]
             if worn:
+                fault, action, kind = "dead_battery", "replaced", "battery"
                 note = "Battery replaced: it held 58 % of its design capacity"
             if not self.move(device, "repair", when, "technician", note=note):
                 return
+            self.repair(device, when + timedelta(seconds=30), fault, action, kind)
             if worn:
                 self.run(device, "battery", when + timedelta(minutes=1))
         when = clock.later(when, 2, 15)
@@ -729,6 +831,14 @@ class _Workshop:
             self.sold.append((device, when))
 
 
+def _reference(kind: str, device: Device) -> str:
+    """A part number for a kind of part of this model (memory is generic)."""
+    if kind == "ram":
+        return "DDR4 SO-DIMM 8 GB" if device.category == "laptop" else "DDR4 DIMM 8 GB"
+    initials = "".join(word[0] for word in device.make.split()).upper()
+    return f"{initials}-{kind.upper()}-{device.model.replace(' ', '')[:20]}"
+
+
 def _specs(script: str) -> list[Any]:
     return [spec for step in SCRIPTS[script].steps for spec in step.measurements]
 
@@ -736,6 +846,9 @@ def _specs(script: str) -> list[Any]:
 def fill(session: Session, *, now: datetime | None = None, seed: int = SEED) -> DemoWorkshop:
     """Create the demo users, lots and devices in an empty database (the caller commits)."""
     rng = random.Random(seed)
+    # The migrations seed them; a database emptied some other way gets them again.
+    repairs.seed_default_codes(session)
+    parts.seed_default_kinds(session)
     workshop = _Workshop(session, rng, now or utcnow())
     made = workshop.hire()
     devices = 0

@@ -119,6 +119,7 @@ LABELS = {
         "repair_code_added": _l("Fault or repair action added"),
         "repair_code_changed": _l("Fault or repair action changed"),
         "repair_code_retired": _l("Fault or repair action retired"),
+        "repair_code_restored": _l("Fault or repair action offered again"),
     },
     "script": {
         "battery": _l("Battery"),
@@ -206,6 +207,12 @@ _CHECK_GATES = (
 
 # The diagnostics' gate (diagnostics/records.py) names the script by its code.
 _RUN_GATE = re.compile(r"a passing (?P<script>[a-z-]+) run")
+
+
+def page_language() -> str | None:
+    """The language of the page being made (fr, en), as Flask-Babel chose it."""
+    locale = get_locale()
+    return locale.language if locale is not None else None
 
 
 def label_for(kind: str, code: str | None) -> str:

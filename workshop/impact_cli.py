@@ -1,5 +1,7 @@
 """`workshop impact YEAR`: the yearly impact figures as JSON, CSV, XLSX or PDF; `--publish` freezes them.
 
+The report carries its repairs appendix in every format; publishing freezes it too.
+
 workshop/cli.py adds this command to the `workshop` command; its helpers are looked
 up when the command runs, as in workshop/bench_cli.py.
 
@@ -86,7 +88,7 @@ def impact_command(
     publish: bool,
     as_user: str | None,
 ) -> None:
-    """Print or write the impact figures of calendar YEAR, with their definitions."""
+    """Print or write the impact figures of calendar YEAR, with their definitions and repairs."""
     from workshop.cli import _acting_user, _sessions
 
     if fmt in ("xlsx", "pdf") and output is None:

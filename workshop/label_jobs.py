@@ -1,4 +1,4 @@
-"""Labels for the workshop's devices, locations and staff: rendered, sent to a station's printer, logged.
+"""Labels for the workshop's devices, locations, staff and spare parts: rendered, sent to a station's printer, logged.
 
 Shared by the `workshop labels` command, the API and the pages; no Flask here.
 """
@@ -16,16 +16,18 @@ from inventory.devices import get_device
 from inventory.errors import N_, InvalidInput, NotFound
 from inventory.locations import get_location
 from inventory.models import Device
+from inventory.parts import get_part
 from inventory.printers import FORMATS, StationPrinter, record_label_print
+from inventory.repair_models import Part
 from labels.code128 import BarcodeError
-from labels.layouts import AssetLabel, BadgeLabel, Label, LocationLabel
+from labels.layouts import AssetLabel, BadgeLabel, Label, LocationLabel, PartLabel
 from labels.media import DEFAULT_MEDIUM, MEDIA, Medium
 from labels.printing import Printer, PrintError, send
 from labels.sheets import MAX_COPIES, MAX_LABELS, SheetError, render_pdf
 from labels.zpl import render_zpl
 from workshop import accounts
 
-KINDS = ("asset", "location", "badge")
+KINDS = ("asset", "location", "badge", "part")
 CONTENT_TYPES = {"pdf": "application/pdf", "zpl": "application/x-zpl"}
 
 
@@ -110,6 +112,25 @@ def people_batch(people: Sequence[User], workshop: str) -> Batch:
             )
         labels.append(BadgeLabel(person.badge_code, person.name, person.username, workshop))
     return Batch("badge", labels, [person.badge_code or "" for person in people], [])
+
+
+def part_batch(session: Session, codes: Sequence[str], language: str | None = None) -> Batch:
+    """Part labels for these part codes; an unknown code refuses the whole batch."""
+    return parts_batch([get_part(session, code) for code in codes], language)
+
+
+def parts_batch(found: Sequence[Part], language: str | None = None) -> Batch:
+    """Part labels for parts already loaded (a harvest, a delivery just received)."""
+    labels: list[Label] = [
+        PartLabel(part.code, part.kind.label(language), part.reference, part_origin(part))
+        for part in found
+    ]
+    return Batch("part", labels, [part.code for part in found], [])
+
+
+def part_origin(part: Part) -> str:
+    """Where a part came from, as its label says: the donor's asset tag, else the supplier."""
+    return part.donor.asset_tag if part.donor is not None else part.supplier
 
 
 def users_with_badges(session: Session) -> list[User]:

@@ -1,4 +1,4 @@
-"""`workshop labels`: asset, location and badge labels as a PDF or ZPL file, or straight to a printer.
+"""`workshop labels`: asset, location, badge and part labels as a PDF or ZPL file, or straight to a printer.
 
 workshop/cli.py adds this group to the `workshop` command; the helpers of workshop/cli.py
 are looked up when a command runs, as workshop/bench_cli.py does.
@@ -45,7 +45,7 @@ def workshop_command(func: F) -> F:
 
 @click.group("labels", cls=AppGroup)
 def labels_group() -> None:
-    """Print asset, location and staff badge labels (PDF or ZPL), to a file or a station's printer."""
+    """Print asset, location, staff badge and spare part labels (PDF or ZPL), to a file or printer."""
 
 
 def label_options(func: F) -> F:
@@ -125,6 +125,10 @@ def _produce(
             batch = label_jobs.asset_batch(session, codes, workshop)
         elif kind == "location":
             batch = label_jobs.location_batch(session, codes)
+        elif kind == "part":
+            # The kind's name in the workshop's own language, as on its other labels.
+            language = current_app.config.get("BABEL_DEFAULT_LOCALE")
+            batch = label_jobs.part_batch(session, codes, language)
         else:
             batch = label_jobs.badge_batch(session, codes, workshop)
         if station is not None:
@@ -187,6 +191,15 @@ def labels_location(codes: tuple[str, ...], **options: Any) -> None:
 def labels_badge(usernames: tuple[str, ...], **options: Any) -> None:
     """Staff badge labels for these USERNAMES (each needs a badge: `workshop users badge`)."""
     _produce("badge", usernames, **options)
+
+
+@labels_group.command("part")
+@click.argument("codes", nargs=-1, required=True)
+@label_options
+@workshop_command
+def labels_part(codes: tuple[str, ...], **options: Any) -> None:
+    """Spare part labels for these part CODES (barcode, kind, reference, donor or supplier)."""
+    _produce("part", codes, **options)
 
 
 @labels_group.command("printers")

@@ -55,7 +55,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "view_impact": frozenset({"manager", "hr", "admin"}),
     "publish_impact": frozenset({"manager", "admin"}),
     # Spreadsheet imports; each kind names the roles that may import it (inventory/imports/).
-    "import_files": frozenset({"manager", "hr", "admin"}),
+    "import_files": frozenset({"warehouse", "manager", "hr", "admin"}),
     # Repairs and spare parts (inventory/repairs.py, inventory/parts.py).
     "repair": frozenset({"technician", "manager", "admin"}),
     "view_parts": frozenset({"technician", "warehouse", "manager", "admin"}),

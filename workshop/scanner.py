@@ -52,6 +52,10 @@ def describe(resolution: Resolution, outcome: str) -> str:
         return f"device {device.asset_tag}{how}, stage {device.stage}"
     if resolution.location is not None:
         return f"location {resolution.location.code} ({resolution.location.name})"
+    if resolution.part is not None:
+        part = resolution.part
+        where = f", at {part.location.code}" if part.location is not None else ""
+        return f"part {part.code} ({part.kind.code} {part.reference}), {part.state}{where}"
     return f"{outcome.replace('_', ' ')}: {resolution.message}"
 
 

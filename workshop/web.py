@@ -145,13 +145,16 @@ def _home() -> Any:
 
 
 def _template_helpers() -> dict[str, Any]:
+    language = select_locale()
     return {
         "can": can,
         "label": label_for,
         "format_date": format_date,
         "format_datetime": format_datetime,
         "format_decimal": format_decimal,
-        "current_language": select_locale(),
+        "current_language": language,
+        # Between a label and what follows: French puts a no-break space before the colon.
+        "colon": "\u00a0:" if language == "fr" else ":",
     }
 
 

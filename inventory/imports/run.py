@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from inventory.accounts import User
+from inventory.db import STATISTICS_AFTER_ROWS, refresh_statistics
 from inventory.errors import N_
 from inventory.events import record_event
 from inventory.imports.kinds import ImportKind, Row, RowError, Source, get_kind
@@ -155,4 +156,6 @@ def import_file(
     report.written = checker.write(
         report.records, entered_by=entered_by, source=source, progress=step
     )
+    if total >= STATISTICS_AFTER_ROWS:
+        refresh_statistics(session)
     return report

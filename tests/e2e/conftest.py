@@ -28,14 +28,23 @@ def server(db_url: str, tmp_path: Path) -> Iterator[str]:
     )
     # Port 0: the system picks a free port, so parallel runs never collide.
     wsgi = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=wsgi.run, name="waitress", daemon=True)
+    stopping = threading.Event()
+
+    def serve() -> None:
+        # waitress's own run() loops until its sockets close: closing them from here
+        # while it waits on them fails in its thread. This loop stops first.
+        while not stopping.is_set():
+            wsgi.asyncore.loop(timeout=0.05, map=wsgi._map, count=1)
+
+    thread = threading.Thread(target=serve, name="waitress", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{wsgi.effective_port}"
     finally:
+        stopping.set()
+        thread.join(timeout=5)
         wsgi.close()
         wsgi.task_dispatcher.shutdown()
-        thread.join(timeout=5)
         app.extensions["workshop.engine"].dispose()
 
 

@@ -17,6 +17,7 @@ PAGES = {
     "work card": "/work/{tag}",
     "board": "/board/",
     "device page": "/devices/{tag}",
+    "lots": "/lots/",
 }
 
 

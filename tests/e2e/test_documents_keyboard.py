@@ -11,7 +11,7 @@ from inventory.certificates import verify_certificate
 from tests.conftest import PASSWORD
 from tests.documents_helpers import make_lot, pdf_text, ready_laptop
 from tests.e2e.axe import violations
-from tests.e2e.keyboard import enter, tab_to
+from tests.e2e.keyboard import enter, focused, tab_to
 
 pytestmark = pytest.mark.e2e
 
@@ -41,6 +41,8 @@ def test_a_manager_downloads_the_documents_by_keyboard(
     page = context.new_page()
     try:
         page.goto(server + "/login")
+        # The login form takes the keyboard once the page has put it on the username.
+        assert focused(page) == "username"
         page.keyboard.type("marie")
         page.keyboard.press("Tab")
         page.keyboard.type(PASSWORD)

@@ -77,6 +77,13 @@ def test_a_technician_fits_a_harvested_battery_from_the_work_card(
         expect(page.locator("#repairs-done")).to_contain_text(code)
         expect(page.locator("#redo")).to_contain_text("Battery")
         assert violations(page) == []
+        # The device page tells the repair, and the battery's donor where it went.
+        page.goto(f"{server}/devices/{tag}")
+        expect(page.locator("#device-repairs")).to_contain_text(code)
+        assert violations(page) == []
+        page.goto(f"{server}/devices/{donor}")
+        expect(page.locator("#harvested-parts")).to_contain_text(tag)
+        assert violations(page) == []
     finally:
         context.close()
 

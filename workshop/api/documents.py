@@ -21,6 +21,7 @@ from workshop.api.errors import commit
 from workshop.api.routes import _load_device
 from workshop.database import db
 from workshop.documents import build
+from workshop.downloads import file_response
 
 
 def _language() -> str:
@@ -42,11 +43,7 @@ def _load_lot(code: str) -> Lot:
 
 
 def _pdf(data: bytes, name: str) -> Response:
-    return Response(
-        data,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return file_response(data, "application/pdf", name)
 
 
 def _settings() -> build.Settings:

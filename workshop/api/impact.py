@@ -107,6 +107,7 @@ def openapi_schemas() -> dict[str, Any]:
     }
     texts = {"type": "object", "additionalProperties": {"type": "string"}}
     return {
+        **_repair_schemas(texts),
         "ImpactReport": {
             "type": "object",
             "required": [
@@ -117,6 +118,7 @@ def openapi_schemas() -> dict[str, Any]:
                 "labels",
                 "status",
                 "publication",
+                "repairs",
             ],
             "properties": {
                 "year": {"type": "integer"},
@@ -131,11 +133,68 @@ def openapi_schemas() -> dict[str, Any]:
                     "type": ["object", "null"],
                     "description": "When published: when, by whom, the hash of the events "
                     "counted, and what a recomputation now gives differently (`changes`), "
-                    "with the events of the year recorded since (`late_events`).",
+                    "with the events of the year recorded since (`late_events`); "
+                    "`repairs_changed` says whether the repairs appendix recomputed now "
+                    "differs (null for a year published before the appendix existed).",
                 },
+                "repairs": {"$ref": "#/components/schemas/ImpactRepairs"},
                 "language": {"type": "string", "enum": list(impact.LANGUAGES)},
                 "timezone": {"type": "string"},
                 "computed_at": {"type": "string", "format": "date-time"},
+            },
+        },
+    }
+
+
+def _repair_schemas(texts: dict[str, Any]) -> dict[str, Any]:
+    """The repairs appendix of the report: the year's repair figures and each month's."""
+    from inventory import repair_figures
+
+    counts = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
+    kinds = {
+        "repairs_by_fault": counts,
+        "repairs_by_action": counts,
+        "share_needing_no_repair": NUMBER_OR_NULL,
+        "mean_minutes_per_repaired_unit": NUMBER_OR_NULL,
+        # Text, to keep the cents exact.
+        "parts_cost_per_repaired_unit": {"type": ["string", "null"], "pattern": r"^\d+\.\d{2}$"},
+    }
+    period = {
+        figure.key: {
+            **kinds.get(figure.key, {"type": "integer", "minimum": 0}),
+            "description": figure.definition_en,
+        }
+        for figure in repair_figures.FIGURES
+    }
+    month = {
+        "type": "object",
+        "required": ["month", *repair_figures.KEYS],
+        "properties": {"month": {"type": "integer", "minimum": 1, "maximum": 12}, **period},
+    }
+    return {
+        "ImpactRepairs": {
+            "type": "object",
+            "description": "The appendix on repairs and spare parts: faults and actions by "
+            "code (their labels in `fault_labels` and `action_labels`), parts bought vs "
+            "harvested. `status` is `published` when frozen with the year's figures, "
+            "`computed` otherwise (also for a year published before the appendix existed).",
+            "required": [
+                *repair_figures.KEYS,
+                "monthly",
+                "status",
+                "labels",
+                "definitions",
+                "fault_labels",
+                "action_labels",
+            ],
+            "properties": {
+                **period,
+                "monthly": {"type": "array", "items": month, "minItems": 12, "maxItems": 12},
+                "status": {"type": "string", "enum": ["computed", "published"]},
+                "labels": texts,
+                "definitions": texts,
+                "fault_labels": texts,
+                "action_labels": texts,
             },
         }
     }

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import current_app, request
 
 from inventory.errors import N_, InvalidInput
 from workshop import label_jobs
 from workshop.api import bp
 from workshop.api.auth import requires
 from workshop.api.routes import _load_device
+from workshop.downloads import file_response
 
 LABEL_QUERY = frozenset({"medium"})
 
@@ -28,8 +29,6 @@ def device_label(asset_tag: str) -> Any:
     device = _load_device(asset_tag)
     batch = label_jobs.devices_batch([device], current_app.config["WORKSHOP_NAME"])
     data = label_jobs.render(batch, medium, "pdf")
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'inline; filename="{device.asset_tag}-{medium.name}.pdf"'
+    return file_response(
+        data, "application/pdf", f"{device.asset_tag}-{medium.name}.pdf", inline=True
     )
-    return response

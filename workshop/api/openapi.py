@@ -478,17 +478,19 @@ def _schemas() -> dict[str, Any]:
         "ScanResult": {
             "type": "object",
             "description": "What a scanned code is. `device` is present when kind is device, "
-            "`location` when kind is location, `staff` when kind is staff (a badge); `message` "
-            "says why a code is unknown or invalid, or that a badge is not a device.",
+            "`location` when kind is location, `staff` when kind is staff (a badge), `part` "
+            "when kind is part (a spare part's label); `message` says why a code is unknown or "
+            "invalid, or that a badge or a part is not a device.",
             "properties": {
                 "kind": {
                     "type": "string",
-                    "enum": ["device", "location", "staff", "unknown", "invalid"],
+                    "enum": ["device", "location", "staff", "part", "unknown", "invalid"],
                 },
                 "code": {"type": "string", "description": "The code as normalized."},
                 "device": _ref("Device"),
                 "location": _ref("Location"),
                 "staff": _ref("Staff"),
+                "part": _ref("Part"),
                 "message": STRING,
             },
             "required": ["kind", "code"],

@@ -352,6 +352,11 @@ def scan() -> Any:
         body["location"] = location_json(resolution.location)
     if resolution.user is not None:
         body["staff"] = staff_json(resolution.user)
+    if resolution.part is not None:
+        # Imported here: workshop/api/repairs.py imports this module.
+        from workshop.api.repairs import part_json
+
+        body["part"] = part_json(resolution.part)
     if resolution.template:
         body["message"] = error_text(resolution)
     return jsonify(body)

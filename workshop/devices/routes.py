@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from inventory import assignments
+from inventory import assignments, repairs
+from inventory import parts as stock
 from inventory.codes import has_valid_check, looks_like_asset_tag, normalize
 from inventory.devices import find_devices, get_device
 from inventory.errors import Conflict, GateUnmet, InvalidInput, NotFound, WorkshopError
@@ -23,7 +24,7 @@ from inventory.stages import MAX_NOTE, move_to_stage, set_grade
 from workshop.database import db
 from workshop.devices import bp
 from workshop.devices.forms import DeviceSearchForm, GradeForm, MoveForm
-from workshop.display import error_text, label_for
+from workshop.display import error_text, label_for, page_language
 from workshop.periods import day_start
 from workshop.roles import can, requires
 
@@ -38,7 +39,7 @@ ELSEWHERE = frozenset({"sold", "returned"})
 @bp.route("/")
 @requires("view_devices")
 def index() -> Any:
-    """The searchable device list; a scanned tag or serial opens its device at once."""
+    """The searchable device list; a scanned tag or serial opens its device, a part label its part."""
     session = db()
     form = DeviceSearchForm(formdata=request.args)
     form.fill_choices(STAGES, CATEGORIES)
@@ -48,6 +49,9 @@ def index() -> Any:
         found = resolve_code(session, query)
         if found.kind == "device" and found.device is not None:
             return redirect(url_for("devices.show", asset_tag=found.device.asset_tag))
+        if found.kind == "part" and found.part is not None and can("view_parts"):
+            # A part's label scanned into the search box: the part's own page.
+            return redirect(url_for("repairs.part", code=found.part.code))
         if found.kind == "invalid":
             notice = error_text(found)
 
@@ -116,6 +120,10 @@ def show(asset_tag: str) -> Any:
         max_note=MAX_NOTE,
         assignment=assignments.active_assignment(session, device),
         holders=assignments.list_holders(session) if can("assign") else [],
+        repairs_done=repairs.device_repairs(session, device),
+        harvested=stock.harvested_from(session, device),
+        repair_labels=repairs.code_labels(session, device.category, page_language()),
+        language=page_language(),
     )
 
 

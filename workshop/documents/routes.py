@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -27,6 +28,7 @@ from labels.documents import LANGUAGES
 from workshop.database import db
 from workshop.display import error_text
 from workshop.documents import bp, build
+from workshop.downloads import file_response
 from workshop.roles import can, requires
 from workshop.web import select_locale
 
@@ -42,11 +44,7 @@ def _language() -> str:
 
 def pdf(data: bytes, name: str) -> Response:
     """A PDF to save, under an ASCII file name."""
-    return Response(
-        data,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return file_response(data, "application/pdf", name)
 
 
 def _device(asset_tag: str) -> Device:
@@ -104,20 +102,41 @@ def lot_documents(lot: Lot) -> dict[str, Any]:
     }
 
 
+def _document(
+    make: Callable[[str], bytes], name: str, key: str, back: str, *, issues: bool = False
+) -> Any:
+    """A PDF in the language asked for: a wrong language is a 400, a refusal goes back to the page.
+
+    `issues` says the document was recorded (a certificate and its fingerprint): it is
+    committed before the file is sent.
+    """
+    try:
+        language = _language()
+        data = make(language)
+    except InvalidInput as error:
+        return _bad_language(error)
+    except WorkshopError as error:
+        return _refused(error, back)
+    if issues:
+        db().commit()
+    return pdf(data, build.filename(name, key, language))
+
+
+def _settings() -> Any:
+    return build.settings_from(current_app.config)
+
+
 @bp.route("/devices/<asset_tag>/spec-sheet.pdf")
 @requires("view_devices")
 def spec_sheet(asset_tag: str) -> Any:
     """The spec sheet of a device ready for sale."""
     device = _device(asset_tag)
-    back = url_for("devices.show", asset_tag=device.asset_tag)
-    try:
-        language = _language()
-        data = build.spec_sheet(db(), device, language, build.settings_from(current_app.config))
-    except InvalidInput as error:
-        return _bad_language(error)
-    except WorkshopError as error:
-        return _refused(error, back)
-    return pdf(data, build.filename("spec-sheet", device.asset_tag, language))
+    return _document(
+        lambda language: build.spec_sheet(db(), device, language, _settings()),
+        "spec-sheet",
+        device.asset_tag,
+        url_for("devices.show", asset_tag=device.asset_tag),
+    )
 
 
 @bp.route("/devices/<asset_tag>/certificate.pdf", methods=["POST"])
@@ -125,23 +144,16 @@ def spec_sheet(asset_tag: str) -> Any:
 def device_certificate(asset_tag: str) -> Any:
     """Issue the erasure certificate of a device; its fingerprint is kept."""
     device = _device(asset_tag)
-    back = url_for("devices.show", asset_tag=device.asset_tag)
-    session = db()
-    try:
-        language = _language()
-        _issued, data = build.issue_device_certificate(
-            session,
-            device,
-            language,
-            build.settings_from(current_app.config),
-            issued_by=current_user._get_current_object(),
-        )
-    except InvalidInput as error:
-        return _bad_language(error)
-    except WorkshopError as error:
-        return _refused(error, back)
-    session.commit()
-    return pdf(data, build.filename("erasure-certificate", device.asset_tag, language))
+    by = current_user._get_current_object()
+    return _document(
+        lambda language: build.issue_device_certificate(
+            db(), device, language, _settings(), issued_by=by
+        )[1],
+        "erasure-certificate",
+        device.asset_tag,
+        url_for("devices.show", asset_tag=device.asset_tag),
+        issues=True,
+    )
 
 
 @bp.route("/lots/<path:code>/certificate.pdf", methods=["POST"])
@@ -149,23 +161,16 @@ def device_certificate(asset_tag: str) -> Any:
 def lot_certificate(code: str) -> Any:
     """Issue the erasure certificate of a donor's lot; its fingerprint is kept."""
     lot = _lot(code)
-    back = url_for("lots.show", code=lot.code)
-    session = db()
-    try:
-        language = _language()
-        _issued, data = build.issue_lot_certificate(
-            session,
-            lot,
-            language,
-            build.settings_from(current_app.config),
-            issued_by=current_user._get_current_object(),
-        )
-    except InvalidInput as error:
-        return _bad_language(error)
-    except WorkshopError as error:
-        return _refused(error, back)
-    session.commit()
-    return pdf(data, build.filename("erasure-certificate-lot", lot.code, language))
+    by = current_user._get_current_object()
+    return _document(
+        lambda language: build.issue_lot_certificate(
+            db(), lot, language, _settings(), issued_by=by
+        )[1],
+        "erasure-certificate-lot",
+        lot.code,
+        url_for("lots.show", code=lot.code),
+        issues=True,
+    )
 
 
 @bp.route("/lots/<path:code>/report.pdf")
@@ -173,9 +178,9 @@ def lot_certificate(code: str) -> Any:
 def lot_report(code: str) -> Any:
     """The donor's report of what became of the lot's devices."""
     lot = _lot(code)
-    try:
-        language = _language()
-        data = build.lot_report(db(), lot, language, build.settings_from(current_app.config))
-    except InvalidInput as error:
-        return _bad_language(error)
-    return pdf(data, build.filename("lot-report", lot.code, language))
+    return _document(
+        lambda language: build.lot_report(db(), lot, language, _settings()),
+        "lot-report",
+        lot.code,
+        url_for("lots.show", code=lot.code),
+    )

@@ -16,9 +16,11 @@ from reportlab.graphics import renderSVG
 from inventory import impact
 from inventory.db import begin_write
 from inventory.errors import WorkshopError
+from inventory.repair_figures import SCALAR_KEYS as REPAIR_KEYS
 from labels.impact_report import device_chart, headcount_chart
 from workshop.database import db
 from workshop.display import error_text
+from workshop.downloads import file_response
 from workshop.impact import bp
 from workshop.reports.impact import FORMATS, render
 from workshop.roles import can, requires
@@ -47,6 +49,25 @@ def _svg(drawing: Any, title: str) -> Markup:
     svg = svg[svg.index("<svg") :]
     label = Markup.escape(title)
     return Markup(svg.replace("<svg", f'<svg role="img" aria-label="{label}"', 1))
+
+
+# How many faults and actions the page ranks.
+TOP = 5
+
+
+def _top(group: str, current: dict[str, Any], previous: dict[str, Any]) -> list[dict[str, Any]]:
+    """The most frequent fault or action codes of the two years, this year's first."""
+    now, before = current["repairs"][group], previous["repairs"][group]
+    names = {
+        **previous["repairs"][group.replace("repairs_by_", "") + "_labels"],
+        **current["repairs"][group.replace("repairs_by_", "") + "_labels"],
+    }
+    codes = sorted(set(now) | set(before), key=lambda c: (-now.get(c, 0), -before.get(c, 0), c))
+    return [
+        {"code": code, "label": names.get(code, code), "current": now.get(code, 0),
+         "previous": before.get(code, 0)}
+        for code in codes[:TOP]
+    ]  # fmt: skip
 
 
 @bp.route("/")
@@ -94,6 +115,9 @@ def index() -> Any:
             report["year"]: impact.explain_changes(report["publication"], language)
             for report in (current, previous)
         },
+        repair_keys=REPAIR_KEYS,
+        top_faults=_top("repairs_by_fault", current, previous),
+        top_actions=_top("repairs_by_action", current, previous),
         can_publish=can("publish_impact"),
         year_over=impact.year_is_over(year - 1, timezone),
         this_year_over=impact.year_is_over(year, timezone),
@@ -122,11 +146,7 @@ def download(year: int, fmt: str) -> Response:
         abort(404)
     session.commit()
     report = render(data, fmt, language=language, workshop=current_app.config["WORKSHOP_NAME"])
-    return Response(
-        report.body,
-        mimetype=report.mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{report.filename}"'},
-    )
+    return file_response(report.body, report.mimetype, report.filename)
 
 
 @bp.route("/<int:year>/publish", methods=["POST"])

@@ -28,12 +28,20 @@ class ScanForm(FlaskForm):
     code = StringField(_l("Scan a serial number or an asset tag"))
 
 
-class LotChoiceForm(FlaskForm):
-    """The lot the devices being scanned came in; the view fills the choices."""
-
-    lot = SelectField(
-        _l("Current lot"), validators=[DataRequired(message=_l("Choose a lot from the list."))]
+def lot_field(label: Any, message: Any) -> StringField:
+    """A lot's code, typed or scanned; the newest lots are offered while typing (see the view)."""
+    return StringField(
+        label,
+        filters=[_strip],
+        validators=[DataRequired(message=message), Length(max=64, message=message)],
+        render_kw={"list": "recent-lots", "autocomplete": "off", "spellcheck": "false"},
     )
+
+
+class LotChoiceForm(FlaskForm):
+    """The lot the devices being scanned came in."""
+
+    lot = lot_field(_l("Current lot"), _l("Type or scan the code of the lot."))
 
 
 class ComeBackForm(FlaskForm):
@@ -47,10 +55,7 @@ class ComeBackForm(FlaskForm):
             Length(max=100, message=_l("A serial number is at most 100 characters.")),
         ],
     )
-    lot = SelectField(
-        _l("Lot"),
-        validators=[DataRequired(message=_l("Choose the lot this device came in."))],
-    )
+    lot = lot_field(_l("Lot"), _l("Type or scan the code of the lot this device came in."))
 
     def validate_serial_number(self, field: Field) -> None:
         try:

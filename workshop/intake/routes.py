@@ -21,6 +21,7 @@ from inventory.codes import (
     looks_like_asset_tag,
     looks_like_badge_code,
     looks_like_location_code,
+    looks_like_part_code,
     normalize,
 )
 from inventory.devices import find_by_identifier
@@ -44,6 +45,7 @@ SESSION_LOT = "intake_lot"
 SESSION_OUTCOME = "intake_outcome"
 STATION = "intake"
 RECENT_SCANS = 10
+SUGGESTED_LOTS = 30
 # A second submission of the same intake form within this delay is a double
 # Enter or a second terminal, and is told so plainly.
 JUST_NOW = timedelta(minutes=10)
@@ -97,11 +99,10 @@ def _current_lot(db_session: Session) -> Lot | None:
         return None
 
 
-def _lot_choices(db_session: Session) -> list[tuple[str, str]]:
-    choices = [("", _("Choose a lot"))]
-    for lot in list_lots(db_session):
-        choices.append((lot.code, f"{lot.code} · {lot.donor}" if lot.donor else lot.code))
-    return choices
+def _suggested_lots(db_session: Session) -> list[Lot]:
+    # A workshop has thousands of lots after a few years: the newest are offered while
+    # typing, and any other lot's code can be typed or scanned.
+    return list_lots(db_session, limit=SUGGESTED_LOTS)
 
 
 def _recent_scans(db_session: Session, user: User) -> list[RecentScan]:
@@ -168,7 +169,6 @@ def scan() -> Any:
     db_session = db()
     lot = _current_lot(db_session)
     choice = LotChoiceForm(data={"lot": lot.code if lot else ""})
-    choice.lot.choices = _lot_choices(db_session)
     return render_template(
         "intake/scan.html",
         form=ScanForm(formdata=None),
@@ -176,6 +176,7 @@ def scan() -> Any:
         lot=lot,
         outcome=session.pop(SESSION_OUTCOME, None),
         recent=_recent_scans(db_session, _user()),
+        lots=_suggested_lots(db_session),
     )
 
 
@@ -234,6 +235,18 @@ def _answer_scan(raw: str) -> Any:
         )
         return back
 
+    if resolution.kind == "part":
+        log("part")
+        _tell(
+            "bad",
+            _(
+                "%(code)s is a spare part, not a device. Nothing was created: "
+                "scan the device's serial number or asset tag.",
+                code=code,
+            ),
+        )
+        return back
+
     if resolution.kind == "invalid":
         if not code:
             # An Enter on an empty field: nothing was read, so nothing to log.
@@ -255,6 +268,11 @@ def _answer_scan(raw: str) -> Any:
         if looks_like_badge_code(code):
             log("misread")
             # A manufacturer serial may have a badge's shape too: offer to receive it.
+            _tell("bad", error_text(resolution), serial=code)
+            return back
+        if looks_like_part_code(code):
+            log("misread")
+            # A manufacturer serial may have a part code's shape too: offer to receive it.
             _tell("bad", error_text(resolution), serial=code)
             return back
         log("invalid")
@@ -287,12 +305,16 @@ def _answer_scan(raw: str) -> Any:
 def choose_lot() -> Any:
     """Choose the lot the next devices are received into."""
     form = LotChoiceForm()
-    form.lot.choices = _lot_choices(db())
-    if form.validate_on_submit():
-        choose_intake_lot(form.lot.data)
-        _tell("ok", _("Lot %(code)s chosen: scan its devices.", code=form.lot.data))
-    else:
-        _tell("bad", _("Choose a lot from the list."))
+    if not form.validate_on_submit():
+        _tell("bad", _("Type or scan the code of the lot."))
+        return redirect(url_for("intake.scan"))
+    try:
+        lot = get_lot(db(), form.lot.data)
+    except NotFound as error:
+        _tell("bad", error_text(error))
+        return redirect(url_for("intake.scan"))
+    choose_intake_lot(lot.code)
+    _tell("ok", _("Lot %(code)s chosen: scan its devices.", code=lot.code))
     return redirect(url_for("intake.scan"))
 
 
@@ -320,7 +342,12 @@ def _render_form(
 ) -> Any:
     template = "intake/comes_back.html" if device is not None else "intake/receive.html"
     page = render_template(
-        template, form=form, device=device, previous=previous, focus=_first_to_fill(form)
+        template,
+        form=form,
+        device=device,
+        previous=previous,
+        focus=_first_to_fill(form),
+        lots=_suggested_lots(db()),
     )
     return page, status
 
@@ -351,13 +378,11 @@ def receive() -> Any:
                 weight_kg=_weight_text(previous.weight_kg),
             )
         form = ComeBackForm(data=data) if existing is not None else IntakeForm(data=data)
-        form.lot.choices = _lot_choices(db_session)
         return _render_form(form, existing, 200, previous)
 
     # The database decides the mode, not the page: a double Enter or a second
     # terminal finds the device already there and is told so.
     form = ComeBackForm() if existing is not None else IntakeForm()
-    form.lot.choices = _lot_choices(db_session)
     if not form.validate_on_submit():
         return _render_form(form, existing, 400)
     if existing is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
@@ -18,10 +19,13 @@ from inventory.locations import (
     devices_per_location,
     get_location,
     list_locations,
+    parts_per_location,
     put_away,
     set_in_use,
 )
 from inventory.models import Device, Event, Location
+from inventory.parts import put_part_away
+from inventory.repair_models import Part
 from inventory.scanning import log_scan, resolve_code
 from workshop.database import db
 from workshop.display import error_text
@@ -78,6 +82,7 @@ def index() -> Any:
         form=form,
         locations=list_locations(db_session),
         counts=devices_per_location(db_session),
+        part_counts=parts_per_location(db_session),
     )
     return page, status
 
@@ -141,7 +146,7 @@ def _recent(db_session: Session, user: User) -> list[tuple[Event, str]]:
 @bp.route("/put-away", methods=["GET", "POST"])
 @requires("put_away")
 def put_away_page() -> Any:
-    """Scan a location, then any number of devices: each is put at that location."""
+    """Scan a location, then any number of devices or spare parts: each is put at that location."""
     form = PutAwayScanForm()
     if form.validate_on_submit():
         _answer_scan(form.code.data or "")
@@ -153,6 +158,41 @@ def put_away_page() -> Any:
         location=_current_location(db_session),
         outcome=session.pop(SESSION_OUTCOME, None),
         recent=_recent(db_session, _user()),
+    )
+
+
+def _put_part_away(db_session: Session, part: Part, log: Callable[..., None]) -> None:
+    """A spare part scanned after a location goes on that shelf, as a device would."""
+    location = _current_location(db_session)
+    if location is None:
+        log("no_location")
+        _tell(
+            "warn",
+            _(
+                "%(code)s was not put away: scan the label of the location first, "
+                "then the part again.",
+                code=part.code,
+            ),
+        )
+        return
+    try:
+        moved = put_part_away(db_session, part, location, by=_user())
+    except WorkshopError as error:
+        db_session.rollback()
+        log("refused")
+        _tell("bad", error_text(error))
+        return
+    log("put_away" if moved else "already_there")
+    _tell(
+        "ok",
+        _(
+            "Part %(code)s put at %(name)s (%(location)s). Scan the next item.",
+            code=part.code,
+            name=location.name,
+            location=location.code,
+        )
+        if moved
+        else _("Part %(code)s is already at %(name)s.", code=part.code, name=location.name),
     )
 
 
@@ -231,6 +271,11 @@ def _answer_scan(raw: str) -> None:
                 code=location.code,
             ),
         )
+        return
+
+    if resolution.kind == "part":
+        assert resolution.part is not None
+        _put_part_away(db_session, resolution.part, log)
         return
 
     if resolution.kind == "invalid" and not code:

@@ -14,26 +14,43 @@ from flask_login import current_user
 from inventory.board import OUTCOMES, lot_devices, lot_summary
 from inventory.errors import AlreadyReceived, NotFound, WorkshopError
 from inventory.lifecycle import STAGES
-from inventory.lots import devices_by_stage, get_lot, list_lots, open_lot
+from inventory.lots import devices_by_stage, get_lot, lots_page, open_lot
 from inventory.models import Lot
 from workshop.database import db
 from workshop.display import error_text
+from workshop.downloads import file_response
 from workshop.intake.routes import choose_intake_lot
 from workshop.lots import bp
 from workshop.lots.forms import LotForm
 from workshop.roles import can, requires
 
+# A few years hold thousands of lots: the list goes a page at a time, newest first.
+LOTS_PER_PAGE = 50
+
 
 @bp.route("/")
 @requires("manage_lots")
-def index() -> str:
-    """Every lot, newest first, with its devices counted by stage."""
+def index() -> Any:
+    """The lots, newest first, a page at a time, with their devices counted by stage."""
     db_session = db()
+    wanted = request.args.get("code", "").strip()
+    if wanted:
+        # A lot typed or scanned: straight to its page.
+        try:
+            return redirect(url_for("lots.show", code=get_lot(db_session, wanted).code))
+        except NotFound as error:
+            flash(error_text(error), "error")
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    shown, older = lots_page(db_session, page, LOTS_PER_PAGE)
+    if not shown and page > 1:
+        return redirect(url_for("lots.index"))
     return render_template(
         "lots/index.html",
-        lots=list_lots(db_session),
-        counts=devices_by_stage(db_session),
+        lots=shown,
+        counts=devices_by_stage(db_session, shown),
         stages=STAGES,
+        page=page,
+        older=older,
     )
 
 
@@ -132,11 +149,7 @@ def export(code: str) -> Response:
     body = "\ufeff" + out.getvalue()
     # Header values must be ASCII; the lot code itself is inside the file.
     filename = "".join(c if (c.isascii() and c.isalnum()) or c in "-_" else "_" for c in lot.code)
-    return Response(
-        body.encode("utf-8"),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="lot-{filename}.csv"'},
-    )
+    return file_response(body.encode("utf-8"), "text/csv", f"lot-{filename}.csv")
 
 
 @bp.route("/<path:code>")

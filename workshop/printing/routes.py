@@ -13,6 +13,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from inventory.codes import normalize
 from inventory.devices import MAX_PER_PAGE, find_devices, get_device
 from inventory.errors import InvalidInput, NotFound, WorkshopError
 from inventory.models import Device, Lot
@@ -31,7 +32,8 @@ from labels.sheets import MAX_COPIES, MAX_LABELS
 from labels.svg import barcode_svg
 from workshop import label_jobs
 from workshop.database import db
-from workshop.display import error_text
+from workshop.display import error_text, page_language
+from workshop.downloads import file_response
 from workshop.printing import bp
 from workshop.printing.terminal import choose_station, terminal_printer, terminal_station
 from workshop.roles import can, requires
@@ -159,6 +161,24 @@ def device_pdf(asset_tag: str) -> Any:
     return _pdf(data, f"{batch.codes[0]}-{medium.name}.pdf")
 
 
+@bp.route("/parts/<code>.pdf")
+@requires("view_parts")
+def part_pdf(code: str) -> Any:
+    """A spare part's label as PDF, for the browser to print."""
+    session = db()
+    try:
+        medium = label_jobs.medium_named(request.args.get("medium"))
+        batch = label_jobs.part_batch(session, [code], page_language())
+        data = label_jobs.render(batch, medium, "pdf")
+    except NotFound as error:
+        flash(error_text(error), "error")
+        return redirect(url_for("repairs.finder"))
+    except InvalidInput as error:
+        flash(error_text(error), "error")
+        return redirect(url_for("repairs.part", code=normalize(code)[:16]))
+    return _pdf(data, f"{batch.codes[0]}-{medium.name}.pdf")
+
+
 @bp.route("/print", methods=["POST"])
 @requires("print_labels")
 def print_labels() -> Any:
@@ -171,6 +191,8 @@ def print_labels() -> Any:
     if kind == "badge" and not can("manage_users"):
         abort(403)
     if kind == "location" and not can("manage_locations"):
+        abort(403)
+    if kind == "part" and not can("view_parts"):
         abort(403)
     try:
         copies = _whole(request.form.get("copies", "1"), "copies")
@@ -214,11 +236,13 @@ def print_labels() -> Any:
 
 
 def _batch(session: Session, kind: str) -> label_jobs.Batch:
-    """The labels the form names: codes, a lot's devices, a search's devices, or every badge."""
+    """The labels the form names: codes, a lot's or a search's devices, every badge, parts."""
     form = request.form
     codes = [code for code in form.getlist("code") if code.strip()]
     if kind == "location":
         return label_jobs.location_batch(session, codes)
+    if kind == "part":
+        return label_jobs.part_batch(session, codes, page_language())
     if kind == "badge":
         if form.get("all_badges"):
             return label_jobs.people_batch(label_jobs.users_with_badges(session), _workshop())
@@ -266,9 +290,7 @@ def _workshop() -> str:
 
 
 def _pdf(data: bytes, filename: str) -> Response:
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    return file_response(data, "application/pdf", filename, inline=True)
 
 
 @bp.app_context_processor

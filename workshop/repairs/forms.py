@@ -1,4 +1,4 @@
-"""Forms of the repair pages: one repair action, and the parts finder's question."""
+"""Forms of the repair pages: one repair action, the parts finder's question, parts received."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from inventory.repairs import MAX_MINUTES, MAX_NOTE
@@ -62,14 +62,9 @@ class FinderForm(FlaskForm):
     kind = SelectField(_l("Part kind"), validators=[Optional()])
 
 
-class RepairCodeForm(FlaskForm):
-    """A new fault of a category's list, or a new repair action."""
+class CodeLabelsForm(FlaskForm):
+    """The labels of a fault or action, and the checks and bench tests a fault sends back."""
 
-    code = StringField(
-        _l("Code"),
-        filters=[_strip],
-        validators=[DataRequired(message=_l("Give the code.")), Length(max=40)],
-    )
     label_en = StringField(
         _l("English label"),
         filters=[_strip],
@@ -88,6 +83,22 @@ class RepairCodeForm(FlaskForm):
     )
 
 
+class RepairCodeForm(CodeLabelsForm):
+    """A new fault of a category's list, or a new repair action."""
+
+    code = StringField(
+        _l("Code"),
+        filters=[_strip],
+        validators=[DataRequired(message=_l("Give the code.")), Length(max=40)],
+    )
+
+
+class MoveCodeForm(FlaskForm):
+    """Move a fault or action one place up or down; the position the page showed comes along."""
+
+    seen_at = IntegerField(validators=[InputRequired()])
+
+
 class HarvestForm(FlaskForm):
     """One part taken out of a recycled device."""
 
@@ -103,4 +114,27 @@ class HarvestForm(FlaskForm):
     location = StringField(_l("Shelf"), filters=[_strip], validators=[Optional(), Length(max=32)])
     fits = StringField(
         _l("Fits the models"), filters=[_strip], validators=[Optional(), Length(max=400)]
+    )
+
+
+class ReceiveForm(HarvestForm):
+    """Bought parts of one kind and reference arriving from a supplier."""
+
+    quantity = IntegerField(
+        _l("How many"),
+        default=1,
+        validators=[
+            DataRequired(message=_l("Give how many parts arrived.")),
+            NumberRange(min=1, max=500, message=_l("From 1 to 500 parts at a time.")),
+        ],
+    )
+    supplier = StringField(
+        _l("Supplier"),
+        filters=[_strip],
+        validators=[DataRequired(message=_l("Give the supplier.")), Length(max=200)],
+    )
+    unit_cost = StringField(
+        _l("Price of one, in euros"),
+        filters=[_strip],
+        validators=[DataRequired(message=_l("Give the price of one part.")), Length(max=20)],
     )

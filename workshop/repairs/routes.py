@@ -1,12 +1,15 @@
-"""Repair pages: record a repair action by keyboard, find a part that fits, see what runs low."""
+"""Repair pages: record a repair action by keyboard, find a part that fits, see what runs low.
+
+Also a part's own page, receiving bought parts, and harvesting, each offering the new labels.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -19,26 +22,29 @@ from inventory.errors import NotFound, WorkshopError
 from inventory.models import CATEGORIES, Device
 from inventory.repair_models import Part, RepairCode
 from workshop.database import db
-from workshop.display import error_text, label_for
+from workshop.display import error_text, label_for, page_language
 from workshop.repairs import bp
-from workshop.repairs.forms import FinderForm, HarvestForm, RepairCodeForm, RepairForm
+from workshop.repairs.forms import (
+    CodeLabelsForm,
+    FinderForm,
+    HarvestForm,
+    MoveCodeForm,
+    ReceiveForm,
+    RepairCodeForm,
+    RepairForm,
+)
 from workshop.roles import requires
 
 # A button's form: only its CSRF token.
-RetireForm = FlaskForm
+ButtonForm = FlaskForm
 
 # What the action list offers first: most repairs replace something.
 FIRST_ACTION = "replaced"
 
 
-def _language() -> str | None:
-    locale = get_locale()
-    return locale.language if locale is not None else None
-
-
 def part_line(part: Part) -> str:
     """A part in one line: code, kind, reference, where it is, where it came from."""
-    language = _language()
+    language = page_language()
     where = part.location.code if part.location is not None else _("not put away")
     source = (
         _("harvested from %(tag)s", tag=part.donor.asset_tag)
@@ -49,7 +55,7 @@ def part_line(part: Part) -> str:
 
 
 def _fault_choices(device: Device, proposed: list[RepairCode]) -> list[tuple[str, str]]:
-    language = _language()
+    language = page_language()
     first = [
         (fault.code, _("%(fault)s (proposed)", fault=fault.label(language))) for fault in proposed
     ]
@@ -75,7 +81,7 @@ def record(asset_tag: str) -> Any:
     form = RepairForm()
     form.fault.choices = _fault_choices(device, proposed)
     form.action.choices = [
-        (action.code, action.label(_language())) for action in repairs.actions(session)
+        (action.code, action.label(page_language())) for action in repairs.actions(session)
     ]
     form.parts.choices = [(part.code, part_line(part)) for part in fitting]
     if request.method == "GET":
@@ -99,13 +105,14 @@ def record(asset_tag: str) -> Any:
         else:
             session.commit()
             used = ", ".join(part.code for part in repair.parts) or _("none")
+            labels = _code_labels(device)
             flash(
                 _(
                     "Repair recorded on %(tag)s: %(fault)s, %(action)s. Parts taken from stock: "
                     "%(parts)s.",
                     tag=device.asset_tag,
-                    fault=_label(session, "fault", device.category, repair.fault),
-                    action=_label(session, "action", "", repair.action),
+                    fault=labels.get(("fault", repair.fault), repair.fault),
+                    action=labels.get(("action", repair.action), repair.action),
                     parts=used,
                 ),
                 "success",
@@ -118,6 +125,7 @@ def record(asset_tag: str) -> Any:
             flash(_("Check the form below. Nothing was saved."), "error")
     session.refresh(device)
     done = repairs.repairs_of(session, device)
+    labels = _code_labels(device)
     redo = repairs.to_redo(session, device)
     return render_template(
         "repairs/record.html",
@@ -127,21 +135,14 @@ def record(asset_tag: str) -> Any:
         done=done,
         redo_checks=redo.checks,
         redo_scripts=[label_for("script", script) for script in redo.scripts],
-        code_label=lambda kind, code: _label(session, kind, device.category, code),
+        code_label=lambda kind, code: labels.get((kind, code), code),
         part_line=part_line,
         in_repair=device.stage == repairs.REPAIR_STAGE,
     )
 
 
-def _label(session: Any, kind: str, category: str, code: str) -> str:
-    found = session.scalar(
-        select(RepairCode).where(
-            RepairCode.kind == kind,
-            RepairCode.category == (category if kind == "fault" else ""),
-            RepairCode.code == code,
-        )
-    )
-    return found.label(_language()) if found is not None else code
+def _code_labels(device: Device) -> dict[tuple[str, str], str]:
+    return repairs.code_labels(db(), device.category, page_language())
 
 
 @bp.route("/parts")
@@ -152,7 +153,7 @@ def finder() -> Any:
     form = FinderForm(request.args)
     kinds = stock.part_kinds(session)
     form.kind.choices = [("", _("Every kind"))] + [
-        (kind.code, kind.label(_language())) for kind in kinds
+        (kind.code, kind.label(page_language())) for kind in kinds
     ]
     found: list[Part] | None = None
     if form.fits.data and form.validate():
@@ -170,7 +171,7 @@ def low_stock() -> Any:
         "repairs/low_stock.html",
         short=stock.low_stock(session),
         lines=stock.stock_by_kind(session),
-        language=_language(),
+        language=page_language(),
     )
 
 
@@ -215,29 +216,115 @@ def codes() -> Any:
         categories=CATEGORIES,
         faults=repairs.faults(session, category, retired=True),
         actions=repairs.actions(session, retired=True),
-        language=_language(),
+        language=page_language(),
     )
+
+
+def _code_or_404(code_id: int) -> RepairCode:
+    item = db().get(RepairCode, code_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+def _back_to_list(item: RepairCode) -> Any:
+    return redirect(url_for("repairs.codes", category=item.category or "laptop", kind=item.kind))
+
+
+@bp.route("/codes/<int:code_id>", methods=["GET", "POST"])
+@requires("manage_repair_codes")
+def edit_code(code_id: int) -> Any:
+    """Rename a fault or action in both languages, or change what a fault sends back."""
+    session = db()
+    item = _code_or_404(code_id)
+    form = CodeLabelsForm(obj=item if request.method == "GET" else None)
+    if request.method == "GET":
+        form.checks.data = " ".join(item.checks)
+        form.scripts.data = " ".join(item.scripts)
+    if form.validate_on_submit():
+        fault = item.kind == "fault"
+        try:
+            repairs.edit_code(
+                session,
+                item,
+                label_en=form.label_en.data,
+                label_fr=form.label_fr.data,
+                checks=_words(form.checks.data) if fault else None,
+                scripts=_words(form.scripts.data) if fault else None,
+                entered_by=current_user._get_current_object(),
+            )
+        except WorkshopError as error:
+            session.rollback()
+            flash(error_text(error), "error")
+        else:
+            session.commit()
+            flash(_("Saved: %(code)s.", code=item.code), "success")
+            return _back_to_list(item)
+    elif form.is_submitted():
+        flash(_("Check the form below. Nothing was saved."), "error")
+    return render_template("repairs/edit_code.html", form=form, item=item, language=page_language())
 
 
 @bp.route("/codes/<int:code_id>/retire", methods=["POST"])
 @requires("manage_repair_codes")
 def retire_code(code_id: int) -> Any:
     """Stop offering a fault or an action; the repairs that named it keep it."""
+    return _switch_code(code_id, repairs.retire_code, _("Retired: %(code)s."))
+
+
+@bp.route("/codes/<int:code_id>/restore", methods=["POST"])
+@requires("manage_repair_codes")
+def restore_code(code_id: int) -> Any:
+    """Offer a retired fault or action again."""
+    return _switch_code(code_id, repairs.restore_code, _("Offered again: %(code)s."))
+
+
+def _switch_code(code_id: int, change: Any, done: str) -> Any:
     session = db()
-    item = session.get(RepairCode, code_id)
-    if item is None:
-        abort(404)
-    form = RetireForm()
+    item = _code_or_404(code_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    change(session, item, entered_by=current_user._get_current_object())
+    session.commit()
+    flash(done % {"code": item.code}, "success")
+    return _back_to_list(item)
+
+
+@bp.route("/codes/<int:code_id>/<any(up, down):direction>", methods=["POST"])
+@requires("manage_repair_codes")
+def move_code(code_id: int, direction: str) -> Any:
+    """Move a fault or action one place up or down the list technicians choose from."""
+    session = db()
+    item = _code_or_404(code_id)
+    form = MoveCodeForm()
     if not form.validate_on_submit():
         abort(400)
-    repairs.retire_code(session, item, entered_by=current_user._get_current_object())
-    session.commit()
-    flash(_("Retired: %(code)s.", code=item.code), "success")
-    return redirect(url_for("repairs.codes", category=item.category or "laptop", kind=item.kind))
+    try:
+        repairs.move_code(session, item, up=direction == "up", seen_at=form.seen_at.data)
+    except WorkshopError as error:
+        session.rollback()
+        flash(error_text(error), "error")
+    else:
+        session.commit()
+    return _back_to_list(item)
 
 
 def _words(text: str | None) -> list[str]:
     return [word for word in (text or "").replace(",", " ").split() if word]
+
+
+def _kind_choices(session: Any) -> list[tuple[str, str]]:
+    return [(kind.code, kind.label(page_language())) for kind in stock.part_kinds(session)]
+
+
+def _new_part(form: Any) -> dict[str, Any]:
+    """What the harvest and receive forms say of a part, as the stock services take it."""
+    return {
+        "kind": form.kind.data,
+        "reference": form.reference.data,
+        "location": form.location.data or None,
+        "fits": [model.strip() for model in (form.fits.data or "").split(";") if model.strip()],
+    }
 
 
 @bp.route("/<asset_tag>/harvest", methods=["GET", "POST"])
@@ -250,7 +337,7 @@ def harvest(asset_tag: str) -> Any:
     except NotFound:
         return render_template("repairs/not_found.html", tag=normalize(asset_tag)[:40]), 404
     form = HarvestForm()
-    form.kind.choices = [(kind.code, kind.label(_language())) for kind in stock.part_kinds(session)]
+    form.kind.choices = _kind_choices(session)
     if request.method == "GET":
         form.fits.data = device.model
     if form.validate_on_submit():
@@ -258,14 +345,7 @@ def harvest(asset_tag: str) -> Any:
             [part] = stock.harvest(
                 session,
                 device,
-                [
-                    {
-                        "kind": form.kind.data,
-                        "reference": form.reference.data,
-                        "location": form.location.data or None,
-                        "fits": [m.strip() for m in (form.fits.data or "").split(";") if m.strip()],
-                    }
-                ],
+                [_new_part(form)],
                 by=current_user._get_current_object(),
             )
         except WorkshopError as error:
@@ -282,10 +362,80 @@ def harvest(asset_tag: str) -> Any:
                 ),
                 "success",
             )
-            return redirect(url_for("repairs.harvest", asset_tag=device.asset_tag))
+            return redirect(url_for("repairs.harvest", asset_tag=device.asset_tag, new=part.code))
     elif form.is_submitted():
         flash(_("Check the form below. Nothing was saved."), "error")
-    taken = list(session.scalars(select(Part).where(Part.donor_id == device.id).order_by(Part.id)))
+    taken = stock.harvested_from(session, device)
+    wanted = set(request.args.getlist("new"))
     return render_template(
-        "repairs/harvest.html", device=device, form=form, taken=taken, part_line=part_line
+        "repairs/harvest.html",
+        device=device,
+        form=form,
+        taken=taken,
+        new=[part for part in taken if part.code in wanted],
+        part_line=part_line,
+        language=page_language(),
     )
+
+
+@bp.route("/parts/<code>")
+@requires("view_parts")
+def part(code: str) -> Any:
+    """One spare part: what it is, where it came from, where it is, where it went."""
+    session = db()
+    try:
+        found = stock.get_part(session, code)
+    except NotFound as error:
+        return render_template("repairs/part_not_found.html", message=error_text(error)), 404
+    return render_template("repairs/part.html", part=found, language=page_language())
+
+
+@bp.route("/parts/receive", methods=["GET", "POST"])
+@requires("receive_parts")
+def receive() -> Any:
+    """Put bought parts into stock, each with its own code, then print their labels."""
+    session = db()
+    form = ReceiveForm()
+    form.kind.choices = _kind_choices(session)
+    if form.validate_on_submit():
+        try:
+            received = stock.receive_parts(
+                session,
+                _new_part(form),
+                quantity=form.quantity.data,
+                supplier=form.supplier.data,
+                unit_cost=form.unit_cost.data,
+                by=current_user._get_current_object(),
+            )
+        except WorkshopError as error:
+            session.rollback()
+            flash(error_text(error), "error")
+        else:
+            session.commit()
+            flash(
+                ngettext(
+                    "%(num)d part received: %(codes)s. Print the label and stick it on the part.",
+                    "%(num)d parts received: %(codes)s. Print their labels and stick each on "
+                    "its part.",
+                    len(received),
+                    codes=_span(received),
+                ),
+                "success",
+            )
+            return redirect(url_for("repairs.receive", new=[item.code for item in received]))
+    elif form.is_submitted():
+        flash(_("Check the form below. Nothing was saved."), "error")
+    codes = [normalize(code) for code in request.args.getlist("new")][: stock.MAX_QUANTITY]
+    new = list(
+        session.scalars(
+            select(Part).where(Part.code.in_(codes), Part.source == "bought").order_by(Part.id)
+        )
+    )
+    return render_template("repairs/receive.html", form=form, new=new, language=page_language())
+
+
+def _span(received: list[Part]) -> str:
+    """The codes of parts received together, the first and last when there are many."""
+    if len(received) <= 3:
+        return ", ".join(item.code for item in received)
+    return f"{received[0].code} … {received[-1].code}"

@@ -1,7 +1,8 @@
 """The yearly impact report as a file: JSON, CSV, XLSX or PDF, in French or English.
 
 The CLI, the API and the manager's page all write it through `render`, so the four
-formats hold the same figures and the same definitions wherever they come from.
+formats hold the same figures and the same definitions wherever they come from. The
+repairs appendix is one list of rows (`repair_rows`) every format lays out its way.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from inventory.impact import KEYS, MONTHLY_KEYS, explain_changes
+from inventory.repair_figures import SCALAR_KEYS as REPAIR_KEYS
 from labels.documents import MONTHS
 from labels.impact_report import render_impact_report
 
@@ -47,6 +49,8 @@ WORDS = {
         "published_at": "Published at",
         "events_hash": "Hash of the events counted",
         "changes": "Since publication",
+        "repairs": "Repairs",
+        "year": "Year",
     },
     "fr": {
         "figures": "Chiffres",
@@ -63,6 +67,8 @@ WORDS = {
         "published_at": "Publié le",
         "events_hash": "Empreinte des événements comptés",
         "changes": "Depuis la publication",
+        "repairs": "Réparations",
+        "year": "Année",
     },
 }
 
@@ -74,6 +80,65 @@ class ReportFile:
     body: bytes
     mimetype: str
     filename: str
+
+
+@dataclass(frozen=True)
+class RepairRow:
+    """One line of the repairs appendix: a figure, or one fault or action code, year and months."""
+
+    key: str
+    label: str
+    year: Any
+    months: tuple[Any, ...]
+    definition: str
+    group: str  # "figure", "repairs_by_fault" or "repairs_by_action"
+    name: str  # the figure's label, or the code's label alone
+
+
+def repair_rows(report: dict[str, Any], language: str) -> list[RepairRow]:
+    """The appendix as rows: each figure, then each fault, then each action, by count."""
+    repairs = report["repairs"]
+    labels, definitions = repairs["labels"], repairs["definitions"]
+    monthly = repairs["monthly"]
+    rows = [
+        RepairRow(
+            f"repairs.{key}",
+            labels[key],
+            repairs[key],
+            tuple(row[key] for row in monthly),
+            definitions[key],
+            "figure",
+            labels[key],
+        )
+        for key in REPAIR_KEYS
+    ]
+    colon = "\u00a0: " if language == "fr" else ": "
+    for group, names in (
+        ("repairs_by_fault", repairs["fault_labels"]),
+        ("repairs_by_action", repairs["action_labels"]),
+    ):
+        counts = repairs[group]
+        # Most frequent first, then by code: the list reads as a ranking.
+        for code in sorted(counts, key=lambda code: (-counts[code], code)):
+            rows.append(
+                RepairRow(
+                    f"repairs.{group}.{code}",
+                    f"{labels[group]}{colon}{names.get(code, code)}",
+                    counts[code],
+                    tuple(row[group].get(code, 0) for row in monthly),
+                    definitions[group],
+                    group,
+                    names.get(code, code),
+                )
+            )
+    return rows
+
+
+def _number(value: Any) -> Any:
+    """A figure as a spreadsheet number (the cost per unit is text in JSON, to keep its cents)."""
+    if isinstance(value, str):
+        return float(value)
+    return value
 
 
 def _local(moment: str, timezone: str) -> str:
@@ -90,6 +155,23 @@ def _csv(report: dict[str, Any]) -> bytes:
         writer.writerow(
             (key, report["labels"][key], "" if value is None else value, report["definitions"][key])
         )
+    # The appendix in the same four columns, its keys prefixed: `repairs.<figure>[.<code>]`
+    # for the year, `repairs.month.<MM>.<figure>[.<code>]` for each month.
+    language = report["language"]
+    rows = repair_rows(report, language)
+    for row in rows:
+        writer.writerow((row.key, row.label, "" if row.year is None else row.year, row.definition))
+    for index, month in enumerate(MONTHS[language]):
+        for row in rows:
+            value = row.months[index]
+            writer.writerow(
+                (
+                    row.key.replace("repairs.", f"repairs.month.{index + 1:02d}.", 1),
+                    f"{row.label} ({month})",
+                    "" if value is None else value,
+                    row.definition,
+                )
+            )
     # The byte order mark tells Excel the file is UTF-8, so accents survive.
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -130,6 +212,20 @@ def _xlsx(report: dict[str, Any], language: str) -> bytes:
     for column in "BCDEFGHI":
         monthly.column_dimensions[column].width = 18
 
+    repairs = book.create_sheet(words["repairs"])
+    repairs.append([words["key"], words["label"], words["year"], *MONTHS[language]])
+    appendix_rows = repair_rows(report, language)
+    for row in appendix_rows:
+        repairs.append(
+            [row.key, row.label, _number(row.year), *(_number(value) for value in row.months)]
+        )
+    repairs.append([])
+    repairs.append([words["status"], words[report["repairs"]["status"]]])
+    repairs.column_dimensions["A"].width = 40
+    repairs.column_dimensions["B"].width = 46
+    for column in "CDEFGHIJKLMNO":
+        repairs.column_dimensions[column].width = 11
+
     definitions = book.create_sheet(words["definitions"])
     definitions.append([words["key"], words["label"], words["definition"]])
     for key, text in report["definitions"].items():
@@ -137,10 +233,18 @@ def _xlsx(report: dict[str, Any], language: str) -> bytes:
     for key, text in report["monthly_definitions"].items():
         if key not in report["definitions"]:
             definitions.append([key, report["monthly_labels"][key], text])
+    for key in report["repairs"]["definitions"]:
+        definitions.append(
+            [
+                f"repairs.{key}",
+                report["repairs"]["labels"][key],
+                report["repairs"]["definitions"][key],
+            ]
+        )
     definitions.column_dimensions["A"].width = 28
     definitions.column_dimensions["B"].width = 40
     definitions.column_dimensions["C"].width = 100
-    for sheet in (figures, monthly, definitions):
+    for sheet in (figures, monthly, repairs, definitions):
         for cell in sheet[1]:
             cell.font = bold
     for row in definitions.iter_rows(min_row=2):
@@ -177,5 +281,16 @@ def render(
             published_when=(
                 _local(publication["published_at"], report["timezone"]) if publication else ""
             ),
+            repair_rows=[
+                (
+                    row.label,
+                    row.year,
+                    row.months,
+                    row.group,
+                    row.key.removeprefix("repairs."),
+                    row.name,
+                )
+                for row in repair_rows(report, language)
+            ],
         )
     return ReportFile(body=body, mimetype=MIMETYPES[fmt], filename=filename)

@@ -191,7 +191,9 @@ def returns() -> Any:
     found = resolve_code(session, form.code.data)
     if found.kind != "device":
         form.code.errors.append(
-            _("%(code)s is not one of our devices: scan its asset tag.", code=found.code)
+            error_text(found)
+            if found.kind == "part"
+            else _("%(code)s is not one of our devices: scan its asset tag.", code=found.code)
         )
         return render_template("sales/returns.html", form=form), 400
     device = found.device
