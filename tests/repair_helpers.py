@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from inventory.intake import receive_device
 from inventory.models import Device
 from inventory.recycling import recycle
 from inventory.stages import move_to_stage
+from tests.conftest import enter_ready
 
 MODEL = "ThinkPad T480"
 BATTERY = "01AV452"
@@ -159,3 +161,74 @@ def exercise_repair_api_busy(call: Any, sent: dict[str, Any]) -> None:
     for url, body in sent["bodies"].items():
         call("POST", url, sent["headers"], json=body)
     call("GET", f"{API}/parts?fits={MODEL}", sent["headers"])
+
+
+# -- a year of repairs, dated, for the figures and the impact report ----------------------------
+
+
+def at(month: int, day: int, year: int = 2025) -> datetime:
+    """Ten in the morning, UTC, on that day."""
+    return datetime(year, month, day, 10, 0, tzinfo=UTC)
+
+
+def received(session: Session, serial: str, when: datetime) -> Device:
+    """A T480 received at `when`."""
+    return receive_device(
+        session,
+        serial_number=serial,
+        category="laptop",
+        make="Lenovo",
+        model=MODEL,
+        weight_kg="2",
+        entered_by=None,
+        occurred_at=when,
+    ).device
+
+
+def to_repair(session: Session, device: Device, month: int, day: int, year: int = 2025) -> None:
+    """Move the device along to repair on that day."""
+    for stage in TO_REPAIR:
+        move_to_stage(session, device, stage, entered_by=None, occurred_at=at(month, day, year))
+
+
+def a_year_of_repairs(session: Session, prefix: str) -> None:
+    """2025: a donor gives a battery, a laptop gets it and a bought hinge, another needs nothing."""
+    donor = received(session, f"{prefix}0", at(1, 5))
+    recycle(session, donor, reason="beyond_repair", entered_by=None, occurred_at=at(1, 6))
+    [battery] = stock.harvest(
+        session,
+        donor,
+        [{"kind": "battery", "reference": BATTERY, "fits": [MODEL]}],
+        by=None,
+        occurred_at=at(2, 1),
+    )
+    [hinge] = stock.receive_parts(
+        session,
+        {"kind": "hinge", "reference": "HNG-T480"},
+        supplier="Pièces Pro",
+        unit_cost="12",
+        by=None,
+        occurred_at=at(2, 2),
+    )
+    fixed = received(session, f"{prefix}1", at(3, 1))
+    to_repair(session, fixed, 3, 2)
+    repairs.record_repair(
+        session,
+        fixed,
+        "dead_battery",
+        "replaced",
+        [battery.code],
+        30,
+        by=None,
+        occurred_at=at(3, 3),
+    )
+    repairs.record_repair(
+        session, fixed, "hinge", "replaced", [hinge.code], 10, by=None, occurred_at=at(4, 1)
+    )
+    move_to_stage(session, fixed, "qc", entered_by=None, occurred_at=at(4, 1))
+    enter_ready(session, fixed, occurred_at=at(4, 2))
+    fine = received(session, f"{prefix}2", at(3, 5))
+    for stage in ("triage", "erasure", "diagnostics", "qc"):
+        move_to_stage(session, fine, stage, entered_by=None, occurred_at=at(3, 6))
+    enter_ready(session, fine, occurred_at=at(3, 10))
+    session.flush()

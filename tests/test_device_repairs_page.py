@@ -14,6 +14,7 @@ from tests.repair_helpers import (
     _repair_lists,  # noqa: F401  (an autouse fixture)
     harvested_battery,
     in_repair,
+    recycled,
 )
 
 
@@ -61,3 +62,29 @@ def test_a_device_never_repaired_shows_no_empty_sections(client, sessions, make_
     login(client, "theo")
     page = client.get(f"/devices/{tag}").get_data(as_text=True)
     assert 'id="device-repairs"' not in page and 'id="harvested-parts"' not in page
+
+
+def test_a_recycled_device_offers_its_harvest_and_no_checks_to_do(client, sessions, make_user):
+    make_user("warehouse", "wanda")
+    with sessions() as session:
+        wanda = session.scalar(select(User).where(User.username == "wanda"))
+        donor = recycled(session, "PF1DEVREP3", wanda).asset_tag
+        alive = in_repair(session, "PF1DEVREP4", wanda).asset_tag
+        session.commit()
+    login(client, "wanda")
+
+    page = client.get(f"/devices/{donor}", headers={"Accept-Language": "en"})
+    assert f'href="/repairs/{donor}/harvest"' in page.get_data(as_text=True)
+    words = text(page)
+    # Its checks are history now: nothing is "still to answer" on a device that has left.
+    assert "Still to answer" not in words
+    assert "Not answered before it left the workshop (Recycled):" in words
+    french = html.unescape(
+        client.get(f"/devices/{donor}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    )
+    assert "Sans réponse avant sa sortie de l’atelier (Recyclé)\u00a0:" in french
+
+    # A device still in the workshop keeps its to-do, and gives no parts.
+    page = client.get(f"/devices/{alive}", headers={"Accept-Language": "en"})
+    assert "/harvest" not in page.get_data(as_text=True)
+    assert "Still to answer" in text(page)

@@ -128,6 +128,8 @@ def test_the_lot_page_offers_the_donor_s_report_and_certificate(
     assert "PF0QC" in pdf_text(issued.data)  # among the devices it does not cover
     with sessions() as session:
         assert verify_certificate(session, issued.data).lot.code == "L-2024-07"
+    page = client.get("/lots/L-2024-07").get_data(as_text=True)
+    assert "Certificate EC-000001 issued" in page
 
 
 def test_people_without_device_screens_get_no_documents(client, logged_in, laptops):

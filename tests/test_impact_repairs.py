@@ -6,98 +6,32 @@ import csv
 import io
 import json
 import subprocess
-from datetime import UTC, datetime
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from inventory import impact
-from inventory import parts as stock
-from inventory.intake import receive_device
 from inventory.people import ImpactPublication
-from inventory.recycling import recycle
 from inventory.repair_figures import repair_figures
 from inventory.repairs import record_repair
 from inventory.stages import move_to_stage
 from tests.conftest import enter_ready
 from tests.repair_helpers import (
-    BATTERY,
-    MODEL,
     _repair_lists,  # noqa: F401  (an autouse fixture)
+    a_year_of_repairs,
+    at,
+    received,
+    to_repair,
 )
 from workshop.cli import cli
-
-
-def at(month, day, year=2025):
-    return datetime(year, month, day, 10, 0, tzinfo=UTC)
-
-
-def received(session, serial, when):
-    return receive_device(
-        session,
-        serial_number=serial,
-        category="laptop",
-        make="Lenovo",
-        model=MODEL,
-        weight_kg="2",
-        entered_by=None,
-        occurred_at=when,
-    ).device
-
-
-def to_repair(session, device, month, day, year=2025):
-    for stage in ("triage", "erasure", "diagnostics", "repair"):
-        move_to_stage(session, device, stage, entered_by=None, occurred_at=at(month, day, year))
-
-
-def a_year_of_repairs(session):
-    """2025: a donor gives a battery, a laptop gets it and a bought hinge, another needs nothing."""
-    donor = received(session, "PF1APX0", at(1, 5))
-    recycle(session, donor, reason="beyond_repair", entered_by=None, occurred_at=at(1, 6))
-    [battery] = stock.harvest(
-        session,
-        donor,
-        [{"kind": "battery", "reference": BATTERY, "fits": [MODEL]}],
-        by=None,
-        occurred_at=at(2, 1),
-    )
-    [hinge] = stock.receive_parts(
-        session,
-        {"kind": "hinge", "reference": "HNG-T480"},
-        supplier="Pièces Pro",
-        unit_cost="12",
-        by=None,
-        occurred_at=at(2, 2),
-    )
-    fixed = received(session, "PF1APX1", at(3, 1))
-    to_repair(session, fixed, 3, 2)
-    record_repair(
-        session,
-        fixed,
-        "dead_battery",
-        "replaced",
-        [battery.code],
-        30,
-        by=None,
-        occurred_at=at(3, 3),
-    )
-    record_repair(
-        session, fixed, "hinge", "replaced", [hinge.code], 10, by=None, occurred_at=at(4, 1)
-    )
-    move_to_stage(session, fixed, "qc", entered_by=None, occurred_at=at(4, 1))
-    enter_ready(session, fixed, occurred_at=at(4, 2))
-    fine = received(session, "PF1APX2", at(3, 5))
-    for stage in ("triage", "erasure", "diagnostics", "qc"):
-        move_to_stage(session, fine, stage, entered_by=None, occurred_at=at(3, 6))
-    enter_ready(session, fine, occurred_at=at(3, 10))
-    session.commit()
 
 
 @pytest.fixture
 def year_2025(sessions):
     with sessions() as session:
-        a_year_of_repairs(session)
+        a_year_of_repairs(session, "PF1APX")
+        session.commit()
 
 
 @pytest.fixture

@@ -207,6 +207,21 @@ def test_adding_a_person_a_period_a_rehire_skills_and_an_insertion(client, logge
         data={"skill-erasure": "trainer", "skill-repair": "learning", "csrf_token": token},
     )
     assert skills.status_code == 302
+    backwards = client.post(
+        f"/people/{person_id}/insertion/new",
+        data={
+            "entered_on": "2019-01-07",
+            "exited_on": "2018-06-30",
+            "exit_outcome": "",
+            "csrf_token": token,
+        },
+    )
+    # The refusal sits under the exit date, the field to correct.
+    assert backwards.status_code == 400
+    assert re.search(
+        r'id="exited_on-errors"><li>The insertion exit \(2018-06-30\) is before',
+        backwards.get_data(as_text=True),
+    )
     insertion = client.post(
         f"/people/{person_id}/insertion/new",
         data={

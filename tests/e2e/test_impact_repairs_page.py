@@ -8,7 +8,7 @@ from inventory import parts as stock
 from inventory import repairs
 from tests.e2e.axe import violations
 from tests.e2e.test_people_and_impact import _log_in
-from tests.test_impact_repairs import a_year_of_repairs
+from tests.repair_helpers import a_year_of_repairs
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +28,8 @@ def test_the_repairs_section_has_captioned_tables_and_passes_the_audit(
         repairs.seed_default_codes(session)
         stock.seed_default_kinds(session)
         session.commit()
-        a_year_of_repairs(session)
+        a_year_of_repairs(session, "PF1APX")
+        session.commit()
     context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:

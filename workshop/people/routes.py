@@ -6,6 +6,7 @@ only (hr, admin); every one of their reads is logged, and no other page shows th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -36,6 +37,8 @@ from workshop.people.forms import (
 from workshop.roles import requires
 
 NAMES = {"contract": CONTRACT_NAMES, "outcome": OUTCOME_NAMES, "level": LEVEL_NAMES}
+# The insertion services name their fields after the model; the form's are shorter.
+INSERTION_FIELDS = {"insertion_exit_on": "exited_on", "insertion_entry_on": "entered_on"}
 
 
 def _person_or_404(person_id: int) -> Person:
@@ -53,6 +56,7 @@ def _refuse_into(form: Any, error: WorkshopError, default: str) -> None:
     """Show a service's refusal under the field it names, else under `default`."""
     db().rollback()
     name = error.details.get("field")
+    name = INSERTION_FIELDS.get(name, name)
     field = getattr(form, name, None) if isinstance(name, str) else None
     if field is None or not hasattr(field, "errors"):
         field = getattr(form, default)
@@ -165,19 +169,49 @@ def edit(person_id: int) -> Any:
     return render_template("people/person_form.html", form=form, person=person), status
 
 
+def _period_or_404(getter: Callable[..., Any], person: Person, record_id: int | None) -> Any:
+    """The person's period `record_id` through `getter`, None for a new one; 404 if not theirs."""
+    if record_id is None:
+        return None
+    try:
+        return getter(db(), person, record_id)
+    except NotFound:
+        abort(404)
+
+
+def _save_period(
+    form: Any,
+    person: Person,
+    record: Any,
+    values: dict[str, Any],
+    add: Callable[..., Any],
+    update: Callable[..., Any],
+    *,
+    field: str,
+    saved: str,
+) -> Any:
+    """Add or update a period; the redirect to the person once saved, None when refused."""
+    session = db()
+    try:
+        if record is None:
+            add(session, person, **values)
+        else:
+            update(session, record, **values)
+    except WorkshopError as error:
+        _refuse_into(form, error, field)
+        return None
+    session.commit()
+    flash(saved, "success")
+    return redirect(url_for("people.show", person_id=person.id))
+
+
 @bp.route("/<int:person_id>/employments/new", methods=["GET", "POST"])
 @bp.route("/<int:person_id>/employments/<int:employment_id>", methods=["GET", "POST"])
 @requires("manage_staff")
 def new_employment(person_id: int, employment_id: int | None = None) -> Any:
     """Record a period of employment (a hire or a rehire), or correct or end one."""
-    session = db()
     person = _person_or_404(person_id)
-    employment = None
-    if employment_id is not None:
-        try:
-            employment = staff.get_employment(session, person, employment_id)
-        except NotFound:
-            abort(404)
+    employment = _period_or_404(staff.get_employment, person, employment_id)
     form = EmploymentForm(obj=employment)
     if request.method == "GET" and employment is not None:
         form.fte.data = str(employment.fte)
@@ -188,17 +222,18 @@ def new_employment(person_id: int, employment_id: int | None = None) -> Any:
             "contract": form.contract.data,
             "fte": form.fte.data,
         }
-        try:
-            if employment is None:
-                staff.add_employment(session, person, **values)
-            else:
-                staff.update_employment(session, employment, **values)
-        except WorkshopError as error:
-            _refuse_into(form, error, "hired_on")
-        else:
-            session.commit()
-            flash(_("The employment period is saved."), "success")
-            return redirect(url_for("people.show", person_id=person.id))
+        done = _save_period(
+            form,
+            person,
+            employment,
+            values,
+            staff.add_employment,
+            staff.update_employment,
+            field="hired_on",
+            saved=_("The employment period is saved."),
+        )
+        if done is not None:
+            return done
     status = 400 if request.method == "POST" else 200
     return render_template(
         "people/employment_form.html", form=form, person=person, employment=employment
@@ -210,14 +245,8 @@ def new_employment(person_id: int, employment_id: int | None = None) -> Any:
 @requires("manage_staff")
 def insertion(person_id: int, programme_id: int | None = None) -> Any:
     """Record a stay in an insertion programme, or its exit and where it led."""
-    session = db()
     person = _person_or_404(person_id)
-    programme = None
-    if programme_id is not None:
-        try:
-            programme = staff.get_insertion(session, person, programme_id)
-        except NotFound:
-            abort(404)
+    programme = _period_or_404(staff.get_insertion, person, programme_id)
     form = InsertionForm(obj=programme)
     if request.method == "GET" and programme is not None:
         form.exit_outcome.data = programme.exit_outcome or ""
@@ -227,19 +256,18 @@ def insertion(person_id: int, programme_id: int | None = None) -> Any:
             "exited_on": form.exited_on.data,
             "exit_outcome": form.exit_outcome.data or None,
         }
-        try:
-            if programme is None:
-                staff.add_insertion(session, person, **values)
-            else:
-                staff.update_insertion(session, programme, **values)
-        except WorkshopError as error:
-            field = {"insertion_exit_on": "exited_on", "insertion_entry_on": "entered_on"}
-            error.details["field"] = field.get(error.details.get("field"), "entered_on")
-            _refuse_into(form, error, "entered_on")
-        else:
-            session.commit()
-            flash(_("The insertion programme is saved."), "success")
-            return redirect(url_for("people.show", person_id=person.id))
+        done = _save_period(
+            form,
+            person,
+            programme,
+            values,
+            staff.add_insertion,
+            staff.update_insertion,
+            field="entered_on",
+            saved=_("The insertion programme is saved."),
+        )
+        if done is not None:
+            return done
     status = 400 if request.method == "POST" else 200
     return render_template(
         "people/insertion_form.html", form=form, person=person, programme=programme
