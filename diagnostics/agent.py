@@ -3,11 +3,14 @@
 It claims its station's jobs over the API (`POST /agent/claim`), runs each with
 the runner on the bench that serves the script, reports progress at most once
 a second (and at least every few seconds, as a heartbeat; the answer says
-whether someone asked to stop), then posts the result. The server may be away
-for a while: progress is then skipped, the result is kept and sent again, with
-a growing wait, until the server takes it or refuses it for good. Stopping the
-agent (SIGTERM, Ctrl+C) aborts the run under way, so it is posted as `aborted`.
-Only the standard library speaks HTTP here: a workbench needs nothing more.
+whether someone asked to stop), then posts the result. Stopping the agent
+(SIGTERM, Ctrl+C) aborts the run under way, so it is posted as `aborted`.
+
+A result is written to the agent's outbox (diagnostics/outbox.py) before it is
+first sent, and stays there until the server has taken it. The outbox is sent,
+oldest first, when the agent starts and before each claim, with a growing wait
+while the server cannot be reached. Only the standard library speaks HTTP here:
+a workbench needs nothing more.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import threading
 import time
 import unicodedata
@@ -24,6 +28,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from diagnostics.outbox import Outbox, Waiting, default_outbox
 from diagnostics.results import Limits, RunResult
 from diagnostics.runner import run_script
 from diagnostics.scripts import SCRIPTS
@@ -39,6 +44,8 @@ BENCH_SCRIPTS: dict[str, tuple[str, ...]] = {
 # The API's limits on what a result may hold (workshop/api/validation.py).
 MAX_TRANSCRIPT = 50_000
 MAX_LINE = 2000
+# Refusals that say nothing against the result itself: send it again later.
+REFUSED_FOR_NOW = (401, 403, 408, 429)
 
 
 class Unreachable(Exception):
@@ -215,6 +222,10 @@ def parse_benches(values: list[str] | tuple[str, ...]) -> dict[str, str]:
     return benches
 
 
+def _results(count: int) -> str:
+    return "1 result" if count == 1 else f"{count} results"
+
+
 # -- the agent ----------------------------------------------------------------------------------
 
 
@@ -296,17 +307,22 @@ class Agent:
         station: str,
         benches: Mapping[str, str],
         *,
+        outbox: Outbox | str | os.PathLike[str] | None = None,
         poll_s: float = 1.5,
         progress_every_s: float = 1.0,
         heartbeat_s: float = 5.0,
         retry_max_s: float = 30.0,
         shutdown_grace_s: float = 10.0,
         link_options: Mapping[str, Any] | None = None,
-        on_result: Callable[[int, RunResult, Answer], None] | None = None,
+        on_result: Callable[[int, dict[str, Any], Answer], None] | None = None,
     ) -> None:
         self.api = api
         self.station = station
         self.benches = dict(benches)
+        # An OSError here (a folder the agent may not write) stops it before it claims a job.
+        if not isinstance(outbox, Outbox):
+            outbox = Outbox(outbox if outbox is not None else default_outbox(station))
+        self.outbox = outbox
         self.poll_s = poll_s
         self.progress_every_s = progress_every_s
         self.heartbeat_s = heartbeat_s
@@ -315,13 +331,18 @@ class Agent:
         self.link_options = dict(link_options or {})
         self.on_result = on_result
         self.stopping = threading.Event()
-        # Results not yet taken by the server, in the order they ended: (job id, body, result).
-        self.pending: list[tuple[int, dict[str, Any], RunResult]] = []
+        # Why the outbox could not be sent the last time, for the log.
+        self.held_back = ""
 
     @property
     def scripts(self) -> list[str]:
         """Every script the agent's benches can run."""
         return [script for kind in self.benches for script in BENCH_SCRIPTS[kind]]
+
+    @property
+    def pending(self) -> list[Waiting]:
+        """The results the server has not taken yet, oldest first."""
+        return self.outbox.waiting()
 
     def port_for(self, script: str) -> str | None:
         for kind, port in self.benches.items():
@@ -335,11 +356,27 @@ class Agent:
 
     def run(self) -> None:
         """Claim and run jobs until stopped; the server being away only delays things."""
-        log.info("agent of station %s serving %s", self.station, ", ".join(self.scripts))
+        log.info(
+            "agent of station %s serving %s; results are kept in %s until the server takes them",
+            self.station,
+            ", ".join(self.scripts),
+            self.outbox.folder,
+        )
+        if waiting := self.pending:
+            log.info("%s from before wait in the outbox: sending first", _results(len(waiting)))
         backoff = Backoff(self.retry_max_s)
         while not self.stopping.is_set():
-            if self.pending and not self.deliver_pending():
-                self.stopping.wait(backoff.next())
+            # What waits is sent before anything new is claimed.
+            if not self.deliver_pending():
+                delay = backoff.next()
+                log.warning(
+                    "%s: %s kept in %s, sent once it can be; next try in %.0f s",
+                    self.held_back,
+                    _results(len(self.pending)),
+                    self.outbox.folder,
+                    delay,
+                )
+                self.stopping.wait(delay)
                 continue
             try:
                 answer = self.api.post(
@@ -360,14 +397,20 @@ class Agent:
                 self.stopping.wait(max(self.poll_s, backoff.next()))
         # Stopping: the result of an aborted run still goes to the server, for a little while.
         deadline = time.monotonic() + self.shutdown_grace_s
-        while self.pending and time.monotonic() < deadline:
-            if not self.deliver_pending():
-                time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
-        for job_id, _body, result in self.pending:
-            log.error("job %s: result %s never reached the server", job_id, result.outcome)
+        while not self.deliver_pending() and time.monotonic() < deadline:
+            time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+        if left := self.pending:
+            log.warning(
+                "%s not taken by the server (%s): kept in %s, sent when the agent starts again",
+                _results(len(left)),
+                self.held_back,
+                self.outbox.folder,
+            )
+        for item in self.outbox.memory:
+            log.error("job %s: its result was never written to disk, and is lost", item.job_id)
 
     def run_job(self, job: Mapping[str, Any]) -> RunResult:
-        """Run one claimed job on its bench, then hand its result to `pending` and deliver it."""
+        """Run one claimed job on its bench, keep its result in the outbox, and send it."""
         job_id, script_name = int(job["id"]), str(job["script"])
         log.info("job %s: %s on %s", job_id, script_name, job.get("asset_tag"))
         limits = {
@@ -389,30 +432,46 @@ class Agent:
         finally:
             reporter.stop()
         log.info("job %s: %s %s", job_id, result.outcome, result.message)
-        self.pending.append((job_id, result_body(result, station=self.station), result))
+        # On disk before the first try: a kill from here on never costs the result.
+        self.outbox.put(
+            job_id,
+            result_body(result, station=self.station),
+            asset_tag=str(job.get("asset_tag") or ""),
+            script=script_name,
+            server=self.api.base,
+        )
         self.deliver_pending()
         return result
 
     def deliver_pending(self) -> bool:
-        """Send the results the server has not taken yet; False when it is unreachable."""
-        while self.pending:
-            job_id, body, result = self.pending[0]
+        """Send the outbox, oldest first; False when the server cannot take it now."""
+        for item in self.outbox.waiting():
             try:
-                answer = self.api.post(f"/agent/jobs/{job_id}/result", body)
+                answer = self.api.post(f"/agent/jobs/{item.job_id}/result", item.body)
             except Unreachable as error:
-                log.warning("job %s: result kept, the server is unreachable (%s)", job_id, error)
+                self.held_back = f"the server cannot be reached ({error})"
                 return False
-            self.pending.pop(0)
-            if answer.status != 200:
-                # Refused for good (the job was lost meanwhile): sending it again cannot help.
+            reason = f"{answer.status} {answer.error_code} {answer.error_message}".strip()
+            if 200 <= answer.status < 300:
+                # Taken, or already had it (a result sent again changes nothing there).
+                self.outbox.taken(item)
+                log.info("job %s: the server has the result", item.job_id)
+            elif answer.status in REFUSED_FOR_NOW or not 400 <= answer.status < 500:
+                # The agent's token or the server's mood, not the result: try again later.
+                self.held_back = f"the server refused the agent ({reason})"
+                log.error("job %s: the server refused the agent (%s)", item.job_id, reason)
+                return False
+            else:
+                where = self.outbox.reject(item, reason)
                 log.error(
-                    "job %s: the server refused the result: %s %s",
-                    job_id,
-                    answer.status,
-                    answer.error_message,
+                    "job %s: the server refused the result for good (%s): it is not sent "
+                    "again, and was moved to %s for a person to look at",
+                    item.job_id,
+                    reason,
+                    where or "nowhere: it could not be written",
                 )
             if self.on_result is not None:
-                self.on_result(job_id, result, answer)
+                self.on_result(item.job_id, item.body, answer)
         return True
 
 

@@ -92,7 +92,7 @@ def request_job(
             N_("%(asset_tag)s has left the workshop (stage: %(stage)s): %(doing)s."),
             asset_tag=device.asset_tag,
             stage=device.stage,
-            doing="it cannot be tested",
+            doing=N_("it cannot be tested"),
             allowed=[],
         )
     if script not in records.SCRIPT_NAMES:
@@ -297,6 +297,34 @@ def report_progress(
     return job.abort_requested
 
 
+def _already_ended_with(job: BenchJob, result: RunResult, agent: User | None) -> bool:
+    """True when the job already ended with this result, sent by the agent that claimed it."""
+    run = job.run
+    if job.state not in ("done", "cancelled") or run is None or run.running:
+        return False
+    if job.agent_id is not None and (agent is None or agent.id != job.agent_id):
+        return False
+    if (run.script, run.outcome, run.code) != (
+        result.script,
+        result.outcome,
+        (result.code or "")[:40],
+    ):
+        return False
+    # The end is the one finish_job stored: never before the start.
+    ended_at = result.ended_at
+    if ended_at is not None and ended_at < run.started_at:
+        ended_at = run.started_at
+    return ended_at is None or ended_at == run.ended_at
+
+
+def _late_from_its_agent(job: BenchJob, agent: User | None) -> bool:
+    """True when the sweep gave the job up for lost, and the agent that claimed it reports after all."""
+    run = job.run
+    if job.state != "lost" or run is None or run.code != "agent_lost":
+        return False
+    return job.agent_id is None or (agent is not None and agent.id == job.agent_id)
+
+
 def finish_job(
     session: Session,
     job: BenchJob,
@@ -305,7 +333,20 @@ def finish_job(
     agent: User | None,
     limits_applied: Mapping[str, Limits] | None = None,
 ) -> DiagnosticRun:
-    """End a running job with the agent's result, stored on its run with its measurements."""
+    """End a running job with the agent's result, stored on its run with its measurements.
+
+    The same result sent again (the agent never heard the first answer) changes nothing
+    and gives back the run it ended. A job the sweep gave up for lost takes the result
+    of the agent that claimed it, however late.
+    """
+    if _already_ended_with(job, result, agent):
+        return job.run  # type: ignore[return-value]
+    if _late_from_its_agent(job, agent):
+        # "Lost" was the sweep's guess from the silence: the agent was down (a reboot, the
+        # network), not the test. Its result, kept on its disk, is the run's real end; the
+        # event of the guess stays in the history.
+        job.state = "running"
+        job.run.ended_at = None  # type: ignore[union-attr]
     _check_running(job, agent)
     run = job.run
     assert run is not None, "a running job has its run"

@@ -8,20 +8,34 @@ device's current cycle must have passed. Besides, a device of such a category
 needs an erasure record for every drive it is known to have, or to be recorded
 as having no storage. Like the services in inventory/, these take the session
 first and never commit.
+
+A drive that cannot be erased (it is dying) is pulled out and physically
+destroyed instead (`record_destroyed_drive`): an erasure record with the method
+DESTROY, NIST SP 800-88 Destroy. The rule for the gates:
+
+- a destroyed drive is dealt with: the storage gate no longer waits for it, but
+  it never stands in for an erasure run (a destroyed drive erased nothing);
+- when every drive known in the cycle was destroyed and none of the
+  destructions says another drive was put in its place, the device has no
+  storage left: like a device recorded as having none, it needs no disk-health
+  or erasure run and no erasure record;
+- a drive put in place of a destroyed one is a drive like any other: once a
+  bench sees it, it must be erased, and until then a destruction that says it
+  was replaced keeps the storage gate closed unless another drive was erased.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from diagnostics import scripts
+from diagnostics import messages, scripts
 from diagnostics.results import OUTCOMES, BenchIdentity, Limits, RunResult
 from diagnostics.scripts import NIST_CATEGORY, SCRIPTS
 from inventory.accounts import User
@@ -30,9 +44,13 @@ from inventory.events import record_event
 from inventory.lifecycle import LEFT_STAGES, Gate, add_gate
 from inventory.models import (
     CATEGORIES,
+    DESTROY,
+    DESTRUCTIONS,
     DRIVE_TYPES,
     ERASURE_METHODS,
     MEASUREMENT_OUTCOMES,
+    NIST_DESTROY,
+    BenchJob,
     Device,
     DiagnosticMeasurement,
     DiagnosticRun,
@@ -61,6 +79,8 @@ MAX_NOTE = 2000
 MAX_MESSAGE = 2000
 # Enough for any drive made: a petabyte.
 MAX_CAPACITY = 10**15
+# A destruction company's certificate number, or a locked bin's batch.
+MAX_REFERENCE = 200
 ERASURE_GATE = "an erasure record for every drive, or the device marked as having no storage"
 
 
@@ -73,6 +93,7 @@ def run_gate(script: str) -> str:
 
 
 def _check_open(device: Device | None, doing: str) -> Device:
+    """The device, if it is still in the workshop; `doing` (marked N_) says what it refuses."""
     if device is None:
         raise InvalidInput(N_("A run is stored on a device: name its asset tag."), field="device")
     if device.stage in LEFT_STAGES:
@@ -132,7 +153,7 @@ def start_run(
     started_at: datetime | None = None,
 ) -> DiagnosticRun:
     """Store a run as going on (outcome `aborted` until it ends), before the bench is spoken to."""
-    device = _check_open(device, "it cannot be tested")
+    device = _check_open(device, N_("it cannot be tested"))
     _check_script(script)
     started_at = _aware(started_at, "started_at") or utcnow()
     run = DiagnosticRun(
@@ -376,40 +397,84 @@ def record_run(
 
 
 def close_abandoned_runs(
-    session: Session, older_than: timedelta | datetime, *, now: datetime | None = None
+    session: Session,
+    older_than: timedelta | datetime,
+    *,
+    now: datetime | None = None,
+    script: str | None = None,
+    entered_by: User | None = None,
 ) -> list[DiagnosticRun]:
-    """End as `aborted` the runs still open that started before a moment (their process died)."""
+    """End as `aborted` the runs still open that started before a moment (their process died).
+
+    Of one script when given. A run that a bench job still drives is left to jobs.sweep,
+    which ends it once its agent stops reporting.
+    """
     now = now or utcnow()
     before = now - older_than if isinstance(older_than, timedelta) else older_than
-    runs = list(
-        session.scalars(
-            select(DiagnosticRun)
-            .where(DiagnosticRun.ended_at.is_(None), DiagnosticRun.started_at < before)
-            .order_by(DiagnosticRun.id)
-        )
+    query = select(DiagnosticRun).where(
+        DiagnosticRun.ended_at.is_(None),
+        DiagnosticRun.started_at < before,
+        DiagnosticRun.id.not_in(_driven_runs()),
     )
-    for run in runs:
-        run.outcome = "aborted"
-        run.code = "abandoned"
-        run.message = (
-            "The run never reported its end: the program running it stopped. Run it again."
+    if script is not None:
+        query = query.where(DiagnosticRun.script == script)
+    runs = list(session.scalars(query.order_by(DiagnosticRun.id)))
+    return [run for run in runs if _end_abandoned(session, run, now, entered_by)]
+
+
+def close_abandoned_run(session: Session, run: DiagnosticRun, *, entered_by: User | None) -> bool:
+    """End one open run as `aborted`, someone saying it was abandoned; False if it had ended."""
+    if not run.running:
+        return False
+    job = session.scalar(select(BenchJob).where(BenchJob.id.in_(_driving_jobs(run))).limit(1))
+    if job is not None:
+        raise Conflict(
+            N_(
+                "This run is driven by the bench agent of the station %(station)s: stop it "
+                "from the work card. It ends by itself if the agent stops reporting."
+            ),
+            station=job.station,
+            job=job.id,
         )
-        run.ended_at = now
-        session.flush()
-        record_event(
-            session,
-            "diagnostic_run",
-            device=run.device,
-            entered_by=None,
-            occurred_at=now,
-            cycle=run.cycle,
-            stage=run.device.stage,
-            script=run.script,
-            run=run.id,
-            outcome="aborted",
-            code="abandoned",
-        )
-    return runs
+    return _end_abandoned(session, run, utcnow(), entered_by)
+
+
+def _driven_runs() -> Any:
+    """The runs a bench job is running (never NULL: NOT IN would then match nothing)."""
+    return select(BenchJob.run_id).where(BenchJob.state == "running", BenchJob.run_id.is_not(None))
+
+
+def _driving_jobs(run: DiagnosticRun) -> Any:
+    return select(BenchJob.id).where(BenchJob.state == "running", BenchJob.run_id == run.id)
+
+
+def _end_abandoned(
+    session: Session, run: DiagnosticRun, now: datetime, entered_by: User | None
+) -> bool:
+    """End the run as abandoned unless it ended meanwhile (its program, another person)."""
+    table = DiagnosticRun.__table__
+    ended = session.execute(
+        update(table)
+        .where(table.c.id == run.id, table.c.ended_at.is_(None))
+        .values(outcome="aborted", code="abandoned", message=messages.ABANDONED, ended_at=now)
+    )
+    session.refresh(run)
+    if ended.rowcount != 1:
+        return False
+    record_event(
+        session,
+        "diagnostic_run",
+        device=run.device,
+        entered_by=entered_by,
+        occurred_at=now,
+        cycle=run.cycle,
+        stage=run.device.stage,
+        script=run.script,
+        run=run.id,
+        outcome="aborted",
+        code="abandoned",
+    )
+    return True
 
 
 # -- erasures and storage ---------------------------------------------------------------------
@@ -443,10 +508,13 @@ def _text(value: Any, name: str, limit: int, *, required: bool = True) -> str:
     return value
 
 
-def _erasure_event(session: Session, record: ErasureRecord, *, entered_by: User | None) -> None:
+def _drive_event(
+    session: Session, kind: str, record: ErasureRecord, entered_by: User | None, **more: Any
+) -> None:
+    """The event of an erasure record: the drive, how it was dealt with, and `more`."""
     record_event(
         session,
-        "erasure",
+        kind,
         device=record.device,
         entered_by=entered_by,
         performed_by=record.operator,
@@ -454,13 +522,23 @@ def _erasure_event(session: Session, record: ErasureRecord, *, entered_by: User 
         cycle=record.cycle,
         stage=record.device.stage,
         erasure=record.id,
-        run=record.run_id,
         drive_model=record.drive_model,
         drive_serial=record.drive_serial,
         capacity_bytes=record.capacity_bytes,
         drive_type=record.drive_type,
         method=record.method,
         nist_category=record.nist_category,
+        **more,
+    )
+
+
+def _erasure_event(session: Session, record: ErasureRecord, *, entered_by: User | None) -> None:
+    _drive_event(
+        session,
+        "erasure",
+        record,
+        entered_by,
+        run=record.run_id,
         tool=record.tool or None,
         verified=record.verified,
         manual=record.manual,
@@ -486,7 +564,7 @@ def record_manual_erasure(
     entered_by: User | None,
 ) -> ErasureRecord:
     """Record a drive erased elsewhere (another tool, another machine), with the tool's log."""
-    _check_open(device, "its erasures cannot be recorded")
+    _check_open(device, N_("its erasures cannot be recorded"))
     drive_model = _text(drive_model, "drive_model", MAX_TEXT)
     drive_serial = _text(drive_serial, "drive_serial", MAX_SERIAL)
     if isinstance(capacity_bytes, bool) or not isinstance(capacity_bytes, int):
@@ -536,6 +614,197 @@ def record_manual_erasure(
     return record
 
 
+def _destroyed_event(session: Session, record: ErasureRecord, *, entered_by: User | None) -> None:
+    _drive_event(
+        session,
+        "drive_destroyed",
+        record,
+        entered_by,
+        destruction=record.destruction,
+        reference=record.reference or None,
+        replaced=record.replaced,
+    )
+
+
+def _seen_drive(session: Session, device: Device, serial: str) -> dict[str, Any] | None:
+    """The drive of that serial the benches saw in this cycle: exactly, else ignoring case."""
+    drives = known_drives(session, device)
+    for drive in drives:
+        if drive["serial"] == serial:
+            return drive
+    alike = [drive for drive in drives if drive["serial"].casefold() == serial.casefold()]
+    return alike[0] if len(alike) == 1 else None
+
+
+def _destroyed_details(
+    seen: dict[str, Any] | None, serial: str, model: Any, capacity: Any, kind: Any
+) -> tuple[str, int, str]:
+    """Model, capacity and type: the benches' for a drive they saw, else those given."""
+    if seen is not None:
+        # The benches read them from the drive itself: those given only fill what they lack.
+        model = seen.get("model") or model
+        if isinstance(seen.get("capacity_bytes"), int) and seen["capacity_bytes"] > 0:
+            capacity = seen["capacity_bytes"]
+        if str(seen.get("type") or "").strip().upper() in DRIVE_TYPES:
+            kind = seen["type"]
+    if not isinstance(model, str) or not model.strip():
+        raise InvalidInput(
+            N_("Drive %(serial)s was seen by no bench: give its model."),
+            field="drive_model",
+            serial=serial,
+        )
+    model = model.strip()
+    if len(model) > MAX_TEXT:
+        raise InvalidInput(
+            N_("A drive model is at most %(limit)s characters."),
+            field="drive_model",
+            limit=MAX_TEXT,
+        )
+    if (
+        isinstance(capacity, bool)
+        or not isinstance(capacity, int)
+        or not 0 < capacity <= MAX_CAPACITY
+    ):
+        raise InvalidInput(
+            N_(
+                "Drive %(serial)s was seen by no bench: give its capacity, a whole number of "
+                "bytes from 1 to %(maximum)s."
+            ),
+            field="capacity_bytes",
+            serial=serial,
+            maximum=str(MAX_CAPACITY),
+        )
+    kind = kind.strip().upper() if isinstance(kind, str) else kind
+    if kind not in DRIVE_TYPES:
+        raise InvalidInput(
+            N_("Drive %(serial)s was seen by no bench: give its type, one of %(types)s."),
+            field="drive_type",
+            serial=serial,
+            types=", ".join(DRIVE_TYPES),
+            allowed=list(DRIVE_TYPES),
+        )
+    return model, capacity, kind
+
+
+def destroyed_serials(session: Session, device: Device) -> set[str]:
+    """The serials of the drives recorded as destroyed in the device's current cycle."""
+    return {record.drive_serial for record in erasures(session, device) if record.destroyed}
+
+
+def record_destroyed_drive(
+    session: Session,
+    device: Device | None,
+    *,
+    drive_serial: Any,
+    destruction: Any,
+    replaced: Any,
+    reference: Any = "",
+    drive_model: Any = None,
+    capacity_bytes: Any = None,
+    drive_type: Any = None,
+    operator: User | None = None,
+    destroyed_at: datetime | None = None,
+    entered_by: User | None,
+) -> ErasureRecord:
+    """Record a drive pulled out of the device and physically destroyed (NIST Destroy).
+
+    The drive is one the benches saw (named by its serial: their model, capacity and type
+    stand), or one no bench saw, described by what is given. Once per drive and cycle.
+    """
+    if device is None:
+        raise InvalidInput(
+            N_("A drive is recorded as destroyed on a device: name its asset tag."),
+            field="device",
+        )
+    if device.stage in LEFT_STAGES:
+        raise IllegalTransition(
+            N_(
+                "%(asset_tag)s has left the workshop (stage: %(stage)s): its drives cannot be "
+                "recorded as destroyed."
+            ),
+            asset_tag=device.asset_tag,
+            stage=device.stage,
+            allowed=[],
+        )
+    if not isinstance(drive_serial, str) or not drive_serial.strip():
+        raise InvalidInput(N_("Give the serial of the drive destroyed."), field="drive_serial")
+    serial = drive_serial.strip()
+    if len(serial) > MAX_SERIAL:
+        raise InvalidInput(
+            N_("A drive serial is at most %(limit)s characters."),
+            field="drive_serial",
+            limit=MAX_SERIAL,
+        )
+    how = destruction.strip().lower() if isinstance(destruction, str) else destruction
+    if how not in DESTRUCTIONS:
+        raise InvalidInput(
+            N_("Say how the drive was destroyed: one of %(choices)s."),
+            field="destruction",
+            value=str(destruction)[:100],
+            choices=", ".join(DESTRUCTIONS),
+            allowed=list(DESTRUCTIONS),
+        )
+    if not isinstance(replaced, bool):
+        raise InvalidInput(
+            N_("Say whether another drive was put in place of the one destroyed."),
+            field="replaced",
+        )
+    if reference is None:
+        reference = ""
+    if not isinstance(reference, str) or len(reference.strip()) > MAX_REFERENCE:
+        raise InvalidInput(
+            N_("The destruction's reference is text of at most %(limit)s characters."),
+            field="reference",
+            limit=MAX_REFERENCE,
+        )
+    reference = reference.strip()
+    destroyed_at = _aware(destroyed_at, "destroyed_at") or utcnow()
+    seen = _seen_drive(session, device, serial)
+    if seen is not None:
+        serial = seen["serial"]
+    model, capacity, kind = _destroyed_details(
+        seen, serial, drive_model, capacity_bytes, drive_type
+    )
+    # Taken before looking for a twin: a second submit waits for the first to commit, then
+    # finds its record (the unique index stops whatever would still slip through).
+    _take_turn(session, device)
+    if serial in destroyed_serials(session, device):
+        raise Conflict(
+            N_("Drive %(drive_serial)s is already recorded as destroyed on %(asset_tag)s."),
+            drive_serial=serial,
+            asset_tag=device.asset_tag,
+        )
+    record = ErasureRecord(
+        device=device,
+        cycle=device.cycle,
+        run=None,
+        drive_model=model,
+        drive_serial=serial,
+        capacity_bytes=capacity,
+        drive_type=kind,
+        method=DESTROY,
+        nist_category=NIST_DESTROY,
+        tool="",
+        operator=operator or entered_by,
+        started_at=destroyed_at,
+        ended_at=destroyed_at,
+        # Destroyed is as final as erased and verified: the drive holds nothing readable.
+        verified=True,
+        verification="",
+        manual=True,
+        log="",
+        recorded_by=entered_by,
+        recorded_at=utcnow(),
+        destruction=how,
+        reference=reference,
+        replaced=replaced,
+    )
+    session.add(record)
+    session.flush()
+    _destroyed_event(session, record, entered_by=entered_by)
+    return record
+
+
 def no_storage(session: Session, device: Device) -> NoStorage | None:
     """The declaration that the device has no storage in its current cycle, if made."""
     return session.scalar(
@@ -547,7 +816,7 @@ def mark_no_storage(
     session: Session, device: Device, *, entered_by: User | None, note: Any = None
 ) -> NoStorage:
     """Record that the device has no drive in this cycle (idempotent: once per cycle)."""
-    _check_open(device, "it cannot be changed")
+    _check_open(device, N_("it cannot be changed"))
     note = _text(note, "note", MAX_NOTE, required=False)
     existing = no_storage(session, device)
     if existing is not None:
@@ -643,29 +912,58 @@ def known_drives(session: Session, device: Device) -> list[dict[str, Any]]:
 
 @dataclass
 class StorageStatus:
-    """Where a device stands on erasure: the drives known, those erased, and what is left."""
+    """Where a device stands on erasure: the drives known, those erased or destroyed, and what
+    is left."""
 
     drives: list[dict[str, Any]]
     erased: set[str]
     no_storage: NoStorage | None
+    destroyed: set[str] = field(default_factory=set)
+    # True when a destruction says another drive was put in place of the one destroyed.
+    replaced: bool = False
 
     @property
     def unerased(self) -> list[dict[str, Any]]:
-        """The drives seen without a verified erasure record in this cycle."""
-        return [drive for drive in self.drives if drive["serial"] not in self.erased]
+        """The drives seen with neither a verified erasure nor a destruction in this cycle."""
+        return [
+            drive
+            for drive in self.drives
+            if drive["serial"] not in self.erased and drive["serial"] not in self.destroyed
+        ]
+
+    @property
+    def none_left(self) -> bool:
+        """True when every drive known was destroyed and none replaced: no storage is left."""
+        return (
+            bool(self.drives)
+            and not self.replaced
+            and all(drive["serial"] in self.destroyed for drive in self.drives)
+        )
 
     @property
     def complete(self) -> bool:
-        """True when no storage is recorded, or every known drive has a verified erasure."""
-        if self.no_storage is not None:
+        """True when no storage is recorded or left, or every known drive is dealt with (erased
+        or destroyed) and one still in the device was erased."""
+        if self.no_storage is not None or self.none_left:
             return True
-        return bool(self.erased) and not self.unerased
+        return bool(self.erased - self.destroyed) and not self.unerased
+
+    @property
+    def awaiting_replacement(self) -> bool:
+        """True when a destroyed drive was replaced and no drive in its place is erased yet."""
+        return self.replaced and not self.unerased and not self.complete
 
 
 def storage_status(session: Session, device: Device) -> StorageStatus:
-    """The device's drives and erasures in its current cycle."""
-    erased = {record.drive_serial for record in erasures(session, device) if record.verified}
-    return StorageStatus(known_drives(session, device), erased, no_storage(session, device))
+    """The device's drives, erasures and destroyed drives in its current cycle."""
+    found = erasures(session, device)
+    return StorageStatus(
+        known_drives(session, device),
+        {record.drive_serial for record in found if record.verified and not record.destroyed},
+        no_storage(session, device),
+        {record.drive_serial for record in found if record.destroyed},
+        any(record.replaced for record in found if record.destroyed),
+    )
 
 
 # -- limits ------------------------------------------------------------------------------------
@@ -786,11 +1084,13 @@ def set_limits(
 
 
 def _erased_elsewhere_since(session: Session, device: Device, run: DiagnosticRun | None) -> bool:
-    """True when a drive was recorded as erased elsewhere after the latest erasure run."""
+    """True when a drive was recorded as erased elsewhere after the latest erasure run (a drive
+    destroyed erased nothing: it does not count)."""
     for record in erasures(session, device):
         if (
             record.manual
             and record.verified
+            and not record.destroyed
             and (run is None or record.recorded_at >= run.started_at)
         ):
             return True
@@ -812,6 +1112,9 @@ def _script_missing(position: int) -> Any:
             return None
         # A drive erased by another tool stands in for the erasure run.
         if script == "erasure" and _erased_elsewhere_since(session, device, run):
+            return None
+        # Every drive destroyed, none in its place: nothing is left to test or erase.
+        if script in STORAGE_SCRIPTS and storage_status(session, device).none_left:
             return None
         return run_gate(script)
 

@@ -6,6 +6,9 @@ the bench reports); `error` or `timeout` when the test setup failed; `aborted`
 when someone stopped it. Bench trouble never escapes as an exception: it ends
 the run with a code and a sentence, keeps what was measured before, and the
 bench is put back in a safe state (test aborted, load off, PS_ON released).
+
+The sentences are English templates filled from details (diagnostics/messages.py),
+so that a page can say a stored message again in its reader's language.
 """
 
 from __future__ import annotations
@@ -19,10 +22,18 @@ from typing import Any
 
 import serial
 
-from diagnostics import benches
+from diagnostics import benches, messages
 from diagnostics.link import N_, BenchError, BenchTimeout, DeviceFault, error_for
 from diagnostics.results import Erasure, Limits, Measurement, Outcome, RunResult, StepResult
-from diagnostics.scripts import NIST_CATEGORY, RAILS, MeasurementSpec, Script, Step, with_limits
+from diagnostics.scripts import (
+    NIST_CATEGORY,
+    RAILS,
+    MeasurementSpec,
+    Script,
+    Step,
+    rail_measurement,
+    with_limits,
+)
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +88,15 @@ def _limits_text(spec: MeasurementSpec) -> str:
     if limits.low is not None and limits.high is not None:
         if limits.low == limits.high:
             return f"{_number(limits.low)}{unit}"
-        return f"{_number(limits.low)} to {_number(limits.high)}{unit}"
+        return messages.LIMITS_RANGE % {
+            "low": _number(limits.low),
+            "high": f"{_number(limits.high)}{unit}",
+        }
     if limits.low is not None:
-        return f"at least {_number(limits.low)}{unit}"
+        return messages.LIMITS_AT_LEAST % {"value": f"{_number(limits.low)}{unit}"}
     if limits.high is not None:
-        return f"at most {_number(limits.high)}{unit}"
-    return "any value"
+        return messages.LIMITS_AT_MOST % {"value": f"{_number(limits.high)}{unit}"}
+    return messages.ANY_VALUE
 
 
 class _Run:
@@ -161,8 +175,12 @@ class _Run:
             # Progress is for people watching; losing one report must not end a test.
             log.exception("on_progress failed; the run goes on")
 
-    def poll(self, status: Callable[[], Any], what: str, query: str) -> None:
-        """Wait for a long operation to end: polled from every 200 ms, slowing down gently."""
+    def poll(self, status: Callable[[], Any], what: str, query: str, doing: str) -> None:
+        """Wait for a long operation to end: polled from every 200 ms, slowing down gently.
+
+        `what` names it in the progress reports, `doing` in the message when the bench
+        gives it up by itself (one of messages.PHRASES).
+        """
         delay = POLL_MIN_S
         assert self.step is not None
         while True:
@@ -177,14 +195,7 @@ class _Run:
                 self.bench.raise_for_fault(answer)
                 raise error_for(answer.fault or 0, "", command=query)
             if state == "IDLE":
-                raise BenchError(
-                    "bench_error",
-                    N_(
-                        "The bench stopped the %(what)s without a fault (it answers IDLE): it "
-                        "was probably reset or switched off. Check it, then start again."
-                    ),
-                    what=what.lower(),
-                )
+                raise BenchError("bench_error", messages.BENCH_STOPPED, what=doing)
             self.progress(answer.percent, f"{what}: {answer.percent or 0} %")
             self.wait(delay)
             delay = min(delay * 2, max(POLL_MIN_S, self.step.poll_max_s))
@@ -212,7 +223,10 @@ class _Run:
         )
         if outcome == "fail" and spec.required:
             unit = f" {spec.unit}" if spec.unit else ""
-            self.failures.append(f"{name} {_number(value)}{unit} (limits: {_limits_text(spec)})")
+            self.failures.append(
+                messages.FAILURE
+                % {"name": name, "value": f"{_number(value)}{unit}", "limits": _limits_text(spec)}
+            )
         self.check()
 
     def not_reported(self, name: str) -> None:
@@ -273,7 +287,11 @@ class _Run:
         self.step = None
 
     def _failure_message(self) -> str:
-        return "Out of limits: " + "; ".join(self.failures) + "."
+        return messages.OUT_OF_LIMITS % {"failures": messages.FAILURE_SEPARATOR.join(self.failures)}
+
+    def _failed_then(self, message: str) -> str:
+        """The measurements out of limits, then what ended the run."""
+        return f"{self._failure_message()} {messages.THEN % {'message': message}}"
 
     # -- cleanup ----------------------------------------------------------------------------------
 
@@ -283,10 +301,10 @@ class _Run:
             return []
         undo: list[tuple[str, Callable[[], Any]]] = []
         if self.battery_test_running:
-            undo.append(("stop the capacity test", self.bench.abort_test))
+            undo.append((messages.STOP_CAPACITY_TEST, self.bench.abort_test))
         if self.psu_powered:
-            undo.append(("switch the load off", lambda: self.bench.set_load(0)))
-            undo.append(("release PS_ON", self.bench.power_off))
+            undo.append((messages.SWITCH_LOAD_OFF, lambda: self.bench.set_load(0)))
+            undo.append((messages.RELEASE_PS_ON, self.bench.power_off))
         if not undo:
             return []
         link = getattr(self.bench, "link", None)
@@ -300,7 +318,7 @@ class _Run:
                     action()
                 except Exception as error:  # each undo is tried whatever the one before did
                     message = getattr(error, "message", str(error))
-                    problems.append(f"Could not {what}: {message}")
+                    problems.append(messages.COULD_NOT % {"what": what, "message": message})
                     log.warning("cleanup: could not %s: %s", what, message)
             if link is not None and len(problems) < len(undo):
                 # Unchecked commands are only written: *OPC? makes sure the bench took them
@@ -342,19 +360,13 @@ def _battery_capacity_test(run: _Run, step: Step) -> None:
     # Marked before the command: if the answer is lost, the cleanup still stops the test.
     run.battery_test_running = True
     bench.start_capacity_test(float(step.params["rate"]))
-    run.poll(bench.test_status, "Capacity test", "BATT:TEST:STAT?")
+    run.poll(bench.test_status, "Capacity test", "BATT:TEST:STAT?", messages.CAPACITY_TEST)
     run.battery_test_running = False
     measured_mwh, resistance_mohm = bench.test_results()
     run.measure("measured_capacity", measured_mwh)
     design = run.design_mwh
     if design <= 0:
-        raise DeviceProblem(
-            "no_design_capacity",
-            N_(
-                "The battery's gauge gives no design capacity, so its health cannot be "
-                "judged: the battery is faulty or not genuine."
-            ),
-        )
+        raise DeviceProblem("no_design_capacity", messages.NO_DESIGN_CAPACITY)
     run.measure("health", round(measured_mwh / design * 100, 1))
     run.measure("internal_resistance", resistance_mohm)
 
@@ -386,9 +398,9 @@ def _psu_load(run: _Run, step: Step) -> None:
     percent = int(step.params["percent"])
     bench.set_load(percent)
     run.wait(float(step.params.get("settle_s", 0.5)))
-    for rail, part in RAILS.items():
-        run.measure(f"load{percent}_{part}_voltage", bench.rail_voltage(rail))
-        run.measure(f"load{percent}_{part}_ripple", bench.ripple_mv(rail))
+    for rail in RAILS:
+        run.measure(rail_measurement(percent, rail, "voltage"), bench.rail_voltage(rail))
+        run.measure(rail_measurement(percent, rail, "ripple"), bench.ripple_mv(rail))
 
 
 def _present_disk(run: _Run) -> None:
@@ -423,11 +435,7 @@ def _disk_erase(run: _Run, step: Step) -> None:
     kind = str(run.disk.type).upper()
     methods: tuple[str, ...] = tuple(step.params["methods"].get(kind, ()))
     if not methods:
-        raise BenchError(
-            "not_supported",
-            N_("The dock reports a drive of type %(type)s, which this script cannot erase."),
-            type=kind,
-        )
+        raise BenchError("not_supported", messages.DRIVE_TYPE_UNKNOWN, type=kind)
     for method in methods:
         run.check()
         started = run.now()
@@ -444,14 +452,19 @@ def _disk_erase(run: _Run, step: Step) -> None:
     else:
         raise BenchError(
             "not_supported",
-            N_(
-                "The dock cannot erase this %(type)s with %(methods)s. Erase it with its "
-                "maker's tool and record the erasure by hand."
-            ),
+            messages.NO_ERASE_METHOD,
             type=kind,
-            methods=" or ".join(methods),
+            methods=_either(methods),
         )
-    run.poll(bench.erase_status, f"Erasing ({method})", "DISK:ERASE:STAT?")
+    run.poll(bench.erase_status, f"Erasing ({method})", "DISK:ERASE:STAT?", messages.ERASURE)
+
+
+def _either(choices: tuple[str, ...]) -> str:
+    """A or B or C, said with messages.METHODS_OR so that a page can say it again."""
+    said = choices[-1]
+    for choice in reversed(choices[:-1]):
+        said = messages.METHODS_OR % {"some": choice, "other": said}
+    return said
 
 
 def _disk_verify(run: _Run, step: Step) -> None:
@@ -495,14 +508,13 @@ ACTIONS: dict[str, Callable[[_Run, Step], None]] = {
 def _ended_by(error: BaseException) -> tuple[Outcome, str, str]:
     """The outcome, code and message of a run ended by this exception."""
     if isinstance(error, Aborted):
-        return "aborted", "aborted", "The run was stopped before it finished."
+        return "aborted", "aborted", messages.STOPPED
     if isinstance(error, TimeLimitExceeded):
         step = error.step
         return (
             "timeout",
             "time_limit",
-            f"The step {step.name} did not finish within its time limit of "
-            f"{_duration(step.time_limit_s)}. Check the bench, then start again.",
+            messages.TIME_LIMIT % {"step": step.name, "duration": _duration(step.time_limit_s)},
         )
     if isinstance(error, DeviceFault | DeviceProblem):
         return "fail", error.code, error.message
@@ -511,16 +523,11 @@ def _ended_by(error: BaseException) -> tuple[Outcome, str, str]:
     if isinstance(error, BenchError):
         return "error", error.code, error.message
     if isinstance(error, serial.SerialException | OSError):
-        return (
-            "error",
-            "disconnected",
-            f"The connection to the bench was lost ({error}). Plug it back in and start again.",
-        )
+        return "error", "disconnected", messages.DISCONNECTED % {"error": error}
     return (
         "error",
         "internal_error",
-        f"The run stopped on an unexpected error ({type(error).__name__}: {error}). "
-        "Report it with the run's transcript.",
+        messages.INTERNAL_ERROR % {"error": f"{type(error).__name__}: {error}"},
     )
 
 
@@ -550,7 +557,7 @@ def run_script(
         script=script.name,
         outcome="aborted",
         code="interrupted",
-        message="The run started and never reported its end: the program running it stopped.",
+        message=messages.INTERRUPTED,
         started_at=now(),
         ended_at=None,
     )
@@ -580,10 +587,7 @@ def run_script(
             if result.bench.model.upper() != script.bench_model.upper():
                 raise BenchError(
                     "wrong_bench",
-                    N_(
-                        "The script %(script)s needs a %(expected)s bench, but a %(found)s "
-                        "is connected. Connect the right bench and start again."
-                    ),
+                    messages.WRONG_BENCH,
                     script=script.name,
                     expected=script.bench_model,
                     found=result.bench.model,
@@ -599,7 +603,7 @@ def run_script(
                 outcome, code, message = _ended_by(error)
                 if len(run.failures) > run.failed_before and outcome != "fail":
                     outcome, code = "fail", "out_of_limits"
-                    message = f"{run._failure_message()} Then: {message}"
+                    message = run._failed_then(message)
                 run._not_measured(step)
                 result.steps.append(StepResult(step.name, outcome, code, message))
             transcript = getattr(error, "transcript", None)
@@ -627,7 +631,7 @@ def _conclude(
 ) -> None:
     """The run's outcome: a device found faulty outweighs a setup that failed afterwards."""
     if ended is None and not run.failures:
-        result.outcome, result.code, result.message = "pass", "", "Every measurement passed."
+        result.outcome, result.code, result.message = "pass", "", messages.PASSED
     elif ended is None:
         result.outcome, result.code = "fail", "out_of_limits"
         result.message = run._failure_message()
@@ -635,7 +639,7 @@ def _conclude(
         outcome, code, message = _ended_by(ended)
         if run.failures and outcome != "fail":
             outcome, code = "fail", "out_of_limits"
-            message = f"{run._failure_message()} Then: {message}"
+            message = run._failed_then(message)
         result.outcome, result.code, result.message = outcome, code, message
     if problems:
         result.message = " ".join([result.message, *problems])

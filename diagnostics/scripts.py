@@ -116,13 +116,37 @@ _RAIL_VOLTAGE = {
 _RAIL_RIPPLE_MV = {"3V3": 50.0, "5V": 50.0, "12V": 120.0, "-12V": 120.0, "5VSB": 50.0}
 
 
+def rail_measurement(percent: int, rail: str, quantity: str) -> str:
+    """The name of a rail's `voltage` or `ripple` under a load: load50_3v3_voltage."""
+    return f"load{percent}_{RAILS[rail]}_{quantity}"
+
+
+def rail_measurements(script: Script) -> dict[str, tuple[int, str, str]]:
+    """The script's measurements of rails under load, by name: (percent, rail, quantity)."""
+    found = {}
+    for step in script.steps:
+        if step.action == "psu_load":
+            percent = int(step.params["percent"])
+            for rail in RAILS:
+                for quantity in ("voltage", "ripple"):
+                    found[rail_measurement(percent, rail, quantity)] = (percent, rail, quantity)
+    return found
+
+
+def longest_run_s(script: Script) -> float:
+    """The longest a run of the script can last: every step up to its time limit."""
+    return sum(step.time_limit_s for step in script.steps)
+
+
 def _load_step(percent: int) -> Step:
     specs: list[MeasurementSpec] = []
-    for rail, part in RAILS.items():
-        specs.append(MeasurementSpec(f"load{percent}_{part}_voltage", "V", _RAIL_VOLTAGE[rail]))
+    for rail in RAILS:
+        specs.append(
+            MeasurementSpec(rail_measurement(percent, rail, "voltage"), "V", _RAIL_VOLTAGE[rail])
+        )
         specs.append(
             MeasurementSpec(
-                f"load{percent}_{part}_ripple", "mV", Limits(None, _RAIL_RIPPLE_MV[rail])
+                rail_measurement(percent, rail, "ripple"), "mV", Limits(None, _RAIL_RIPPLE_MV[rail])
             )
         )
     return Step(

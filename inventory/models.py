@@ -457,6 +457,11 @@ MEASUREMENT_OUTCOMES = ("pass", "fail", "not_measured")
 DRIVE_TYPES = ("HDD", "SSD", "NVME")
 ERASURE_METHODS = ("OVERWRITE", "CRYPTO", "SANITIZE")
 NIST_CATEGORIES = ("Clear", "Purge")
+# A drive that could not be erased is pulled out and destroyed instead: its record has the
+# method DESTROY, NIST SP 800-88 category Destroy, and how it was destroyed.
+DESTROY = "DESTROY"
+NIST_DESTROY = "Destroy"
+DESTRUCTIONS = ("shredded", "crushed", "drilled", "disintegrated", "incinerated")
 
 
 class DiagnosticRun(Base):
@@ -544,15 +549,38 @@ class DiagnosticMeasurement(Base):
 
 
 class ErasureRecord(Base):
-    """One drive erased, by a bench in a run or elsewhere (`manual`, with the tool's log)."""
+    """One drive erased, by a bench in a run or elsewhere (`manual`, with the tool's log), or
+    destroyed (method DESTROY, recorded by hand, with how and the destruction's reference)."""
 
     __tablename__ = "erasure_records"
     __table_args__ = (
         CheckConstraint("drive_type IN ('HDD', 'SSD', 'NVME')", name="drive_type_known"),
-        CheckConstraint("method IN ('OVERWRITE', 'CRYPTO', 'SANITIZE')", name="method_known"),
-        CheckConstraint("nist_category IN ('Clear', 'Purge')", name="nist_category_known"),
+        CheckConstraint(
+            "method IN ('OVERWRITE', 'CRYPTO', 'SANITIZE', 'DESTROY')", name="method_known"
+        ),
+        CheckConstraint(
+            "nist_category IN ('Clear', 'Purge', 'Destroy')", name="nist_category_known"
+        ),
         CheckConstraint("capacity_bytes >= 0", name="capacity_not_negative"),
+        # A destroyed drive says how, is NIST Destroy, and only a destroyed drive is either
+        # (IS NOT NULL first: a NULL in IN would make the whole check unknown, which passes).
+        CheckConstraint(
+            "(method = 'DESTROY' AND nist_category = 'Destroy' AND destruction IS NOT NULL AND "
+            "destruction IN ('shredded', 'crushed', 'drilled', 'disintegrated', 'incinerated')) OR "
+            "(method <> 'DESTROY' AND nist_category <> 'Destroy' AND destruction IS NULL)",
+            name="destruction_consistent",
+        ),
         Index("ix_erasure_records_device_id_cycle", "device_id", "cycle"),
+        # A drive is destroyed once: a second submit of the same form cannot add a record.
+        Index(
+            "ux_erasure_records_destroyed_drive",
+            "device_id",
+            "cycle",
+            "drive_serial",
+            unique=True,
+            sqlite_where=text("method = 'DESTROY'"),
+            postgresql_where=text("method = 'DESTROY'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -567,8 +595,8 @@ class ErasureRecord(Base):
     capacity_bytes: Mapped[int] = mapped_column(BigInteger)
     drive_type: Mapped[str] = mapped_column(String(4))
     method: Mapped[str] = mapped_column(String(10))
-    # NIST SP 800-88: OVERWRITE is Clear; CRYPTO and SANITIZE are Purge.
-    nist_category: Mapped[str] = mapped_column(String(5))
+    # NIST SP 800-88: OVERWRITE is Clear; CRYPTO and SANITIZE are Purge; DESTROY is Destroy.
+    nist_category: Mapped[str] = mapped_column(String(10))
     # The bench's identity, or the tool used elsewhere (name and version).
     tool: Mapped[str] = mapped_column(String(200), default="")
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
@@ -581,11 +609,21 @@ class ErasureRecord(Base):
     log: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # For a destroyed drive: how (a DESTRUCTIONS code), the destruction certificate's number
+    # or the locked bin's batch, and whether another drive was put in its place.
+    destruction: Mapped[str | None] = mapped_column(String(20), default=None)
+    reference: Mapped[str] = mapped_column(String(200), default="")
+    replaced: Mapped[bool] = mapped_column(Boolean, default=False)
 
     device: Mapped[Device] = relationship()
     run: Mapped[DiagnosticRun | None] = relationship()
     operator: Mapped[User | None] = relationship(foreign_keys=[operator_id])
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+
+    @property
+    def destroyed(self) -> bool:
+        """True for a drive physically destroyed rather than erased."""
+        return self.method == DESTROY
 
 
 class NoStorage(Base):

@@ -1,5 +1,7 @@
 """The data erasure certificate, for one device or a donor's whole lot: every drive, how it
-was erased, its NIST SP 800-88 category, when, by whom, verified how, on which bench or tool."""
+was erased, its NIST SP 800-88 category, when, by whom, verified how, on which bench or tool;
+or, for a drive that could not be erased, how it was physically destroyed (NIST Destroy) and
+the destruction's reference."""
 
 from __future__ import annotations
 
@@ -7,9 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether
 
 from labels.documents import (
+    PADDING,
     Frame,
     facts,
     format_capacity,
@@ -35,6 +39,12 @@ WORDS = {
             "method stated, and the erasure checked as stated, following NIST Special "
             "Publication 800-88 Rev. 1, Guidelines for Media Sanitization."
         ),
+        "statement_destroyed": (
+            "%(workshop)s certifies that every storage drive listed below was erased with the "
+            "method stated, and the erasure checked as stated, or, when it could not be "
+            "erased, physically destroyed as stated, following NIST Special Publication "
+            "800-88 Rev. 1, Guidelines for Media Sanitization."
+        ),
         "categories": (
             "NIST SP 800-88 categories: Clear overwrites every user-addressable block and "
             "protects against recovery with ordinary tools; Purge (cryptographic or firmware "
@@ -48,6 +58,9 @@ WORDS = {
         ),
         "lot_heading": "Donor lot",
         "summary": "Devices: %(devices)d; drives erased: %(drives)d.",
+        "summary_destroyed": (
+            "Devices: %(devices)d; drives erased: %(drives)d; drives destroyed: %(destroyed)d."
+        ),
         "verdict": "%(verdict)s: %(detail)s",
         "device_heading": "%(tag)s: %(category)s %(make)s %(model)s",
         "serial_line": "Serial number %(serial)s.",
@@ -67,6 +80,16 @@ WORDS = {
         "OVERWRITE": "Overwrite",
         "CRYPTO": "Cryptographic erase",
         "SANITIZE": "Firmware sanitize",
+        "DESTROY": "Physical destruction",
+        "destroy_method": "%(method)s (%(code)s): %(how)s",
+        "shredded": "shredded",
+        "crushed": "crushed",
+        "drilled": "drilled through",
+        "disintegrated": "disintegrated",
+        "incinerated": "incinerated",
+        "destroyed": "destroyed",
+        "destroyed_on": "destroyed %(when)s",
+        "reference": "reference %(reference)s",
         "no_storage": "Recorded as having no storage drive: nothing to erase.",
         "not_covered_heading": "Devices of the lot this certificate does not cover",
         "not_covered": "No erasure recorded (not erased yet, or left the workshop without).",
@@ -93,7 +116,17 @@ WORDS = {
             "bien l’une des siennes, sans altération."
         ),
         "lot_heading": "Lot du donateur",
+        "statement_destroyed": (
+            "%(workshop)s certifie que chaque support de stockage listé ci-dessous a été "
+            "effacé par la méthode indiquée, et l’effacement vérifié comme indiqué, ou, s’il "
+            "ne pouvait pas être effacé, détruit physiquement comme indiqué, selon la "
+            "publication spéciale NIST 800-88 rév. 1, Guidelines for Media Sanitization."
+        ),
         "summary": "Appareils : %(devices)d ; supports effacés : %(drives)d.",
+        "summary_destroyed": (
+            "Appareils : %(devices)d ; supports effacés : %(drives)d ; supports détruits : "
+            "%(destroyed)d."
+        ),
         "verdict": "%(verdict)s : %(detail)s",
         "device_heading": "%(tag)s : %(category)s %(make)s %(model)s",
         "serial_line": "Numéro de série %(serial)s.",
@@ -113,6 +146,16 @@ WORDS = {
         "OVERWRITE": "Écrasement",
         "CRYPTO": "Effacement cryptographique",
         "SANITIZE": "Effacement par le micrologiciel",
+        "DESTROY": "Destruction physique",
+        "destroy_method": "%(method)s (%(code)s) : %(how)s",
+        "shredded": "broyé",
+        "crushed": "écrasé",
+        "drilled": "percé de part en part",
+        "disintegrated": "désintégré",
+        "incinerated": "incinéré",
+        "destroyed": "détruit",
+        "destroyed_on": "détruit le %(when)s",
+        "reference": "référence %(reference)s",
         "no_storage": "Enregistré sans support de stockage : rien à effacer.",
         "not_covered_heading": "Appareils du lot que ce certificat ne couvre pas",
         "not_covered": "Aucun effacement enregistré (pas encore effacé, ou parti sans l’être).",
@@ -138,6 +181,15 @@ class ErasedDrive:
     verification: str
     tool: str
     manual: bool = False
+    # For a drive destroyed instead of erased (method DESTROY): how, and the reference of
+    # the destruction (a destruction company's certificate, a locked bin's batch).
+    destruction: str = ""
+    reference: str = ""
+
+    @property
+    def destroyed(self) -> bool:
+        """True for a drive physically destroyed rather than erased."""
+        return self.method == "DESTROY"
 
 
 @dataclass(frozen=True)
@@ -183,10 +235,54 @@ class Certificate:
     not_covered: Sequence[ErasedDevice] = field(default_factory=tuple)
 
 
+# The last column's share of the width, in a device's table and in a lot's.
+TOOL_SHARE = 0.15
+
+
+def _fitted(text: str) -> str:
+    """Text whose every word fits the last column: a reference typed without a blank (a long
+    certificate number) is cut where it reaches the edge, instead of running over it."""
+    style = styles().dense
+    room = text_width() * TOOL_SHARE - 2 * PADDING
+    words = []
+    for word in text.split(" "):
+        while stringWidth(word, style.fontName, style.fontSize) > room and len(word) > 1:
+            cut = len(word) - 1
+            while cut > 1 and stringWidth(word[:cut], style.fontName, style.fontSize) > room:
+                cut -= 1
+            # After a hyphen or a slash when there is one: DESTRUKT-2026-/118 reads better.
+            joint = max(word.rfind("-", 1, cut), word.rfind("/", 1, cut))
+            cut = joint + 1 if joint > 0 else cut
+            words.append(word[:cut] + "\n")
+            word = word[cut:]
+        words.append(word + " ")
+    return "".join(words).replace("\n ", "\n").rstrip(" ")
+
+
+def _destroyed_row(drive: ErasedDrive, language: str) -> list[str]:
+    """A drive destroyed: how instead of a method, one date, and the destruction's reference."""
+    say = say_in(language)
+    how = say(drive.destruction) if drive.destruction in WORDS[language] else drive.destruction
+    where = _fitted(say("reference", reference=drive.reference)) if drive.reference else ""
+    tool = "\n".join(part for part in (where, say("manual") if drive.manual else "") if part)
+    return [
+        f"{drive.model}\n{drive.drive_type} {format_capacity(drive.capacity_bytes, language)}",
+        drive.serial,
+        f"{say('destroy_method', method=say('DESTROY'), code=drive.method, how=how)}\n"
+        f"{drive.nist_category}",
+        say("destroyed_on", when=format_datetime(drive.ended_at, language)),
+        f"{drive.operator}\n{say('destroyed')}",
+        tool,
+    ]
+
+
 def _drive_rows(drives: Sequence[ErasedDrive], language: str) -> list[list[str]]:
     say = say_in(language)
     rows = []
     for drive in drives:
+        if drive.destroyed:
+            rows.append(_destroyed_row(drive, language))
+            continue
         verdict = say("verified") if drive.verified else say("not_verified")
         if drive.verification:
             verdict = say("verdict", verdict=verdict, detail=drive.verification)
@@ -229,7 +325,7 @@ def _device_block(device: ErasedDevice, language: str) -> list[Flowable]:
             f"{say('operator')}, {say('verification')}",
             say("tool"),
         ]
-        shares = (0.17, 0.21, 0.16, 0.15, 0.16, 0.15)
+        shares = (0.17, 0.21, 0.16, 0.15, 0.16, TOOL_SHARE)
         rows = _drive_rows(device.drives, language)
         block.append(grid(header, rows, [width * s for s in shares], style, dense=True))
     if device.no_storage:
@@ -263,7 +359,7 @@ def _lot_table(devices: Sequence[ErasedDevice], language: str) -> Flowable:
         f"{say('operator')}, {say('verification')}",
         say("tool"),
     ]
-    shares = (0.19, 0.2, 0.15, 0.15, 0.16, 0.15)
+    shares = (0.19, 0.2, 0.15, 0.15, 0.16, TOOL_SHARE)
     rows = _lot_rows(devices, language)
     return grid(header, rows, [text_width() * s for s in shares], styles(), dense=True)
 
@@ -278,10 +374,13 @@ def render_certificate(certificate: Certificate, language: str) -> bytes:
         line = say("number", number=certificate.number, when=when, issuer=certificate.issued_by)
     else:
         line = say("number_nobody", number=certificate.number, when=when)
+    every_drive = [drive for device in certificate.devices for drive in device.drives]
+    destroyed = sum(1 for drive in every_drive if drive.destroyed)
+    statement = "statement_destroyed" if destroyed else "statement"
     story: list[Flowable] = [
         para(say("title"), style.title),
         para(line, style.subtitle),
-        para(say("statement", workshop=certificate.workshop), style.statement),
+        para(say(statement, workshop=certificate.workshop), style.statement),
     ]
     if certificate.lot is not None:
         lot = certificate.lot
@@ -293,10 +392,12 @@ def render_certificate(certificate: Certificate, language: str) -> bytes:
         if lot.received_on:
             rows.append((say("received_on"), format_date(lot.received_on, language)))
         story += [para(say("lot_heading"), style.heading), facts(rows, style, width)]
-        drives = sum(len(device.drives) for device in certificate.devices)
-        story.append(
-            para(say("summary", devices=len(certificate.devices), drives=drives), style.body)
-        )
+        devices, erased = len(certificate.devices), len(every_drive) - destroyed
+        if destroyed:
+            summary = say("summary_destroyed", devices=devices, drives=erased, destroyed=destroyed)
+        else:
+            summary = say("summary", devices=devices, drives=erased)
+        story.append(para(summary, style.body))
     if certificate.lot is not None:
         # A lot holds hundreds of devices: one table reads (and draws) faster than a block each.
         story.append(_lot_table(certificate.devices, language))

@@ -68,6 +68,10 @@ WORDS = {
             "NIST SP 800-88:"
         ),
         "erasure_none": "This device holds no storage drive: it carried no data to erase.",
+        "erasure_removed": (
+            "The storage drive of this device was taken out and destroyed (NIST SP 800-88 "
+            "Destroy): it is sold without a drive, and no data."
+        ),
         "erasure_needless": "This kind of device keeps no user data: it needed no erasure.",
         "erasure_missing": "No erasure of this device's storage is recorded.",
         "drive": "Drive",
@@ -142,6 +146,10 @@ WORDS = {
             "Cet appareil ne contient aucun support de stockage : il ne portait aucune donnée "
             "à effacer."
         ),
+        "erasure_removed": (
+            "Le support de stockage de cet appareil a été retiré et détruit (NIST SP 800-88 "
+            "Destroy) : il est vendu sans support, et sans aucune donnée."
+        ),
         "erasure_needless": (
             "Ce type d’appareil ne conserve pas de données d’utilisateur : aucun effacement "
             "n’était nécessaire."
@@ -188,9 +196,9 @@ METHODS = {
         "SANITIZE": "Effacement par le micrologiciel",
     },
 }
-# drives: its drives erased; no_storage: it has none; needless: its kind keeps no data;
-# missing: none of these is recorded.
-ERASURE_STATES = ("drives", "no_storage", "needless", "missing")
+# drives: its drives erased; no_storage: it has none; removed: its drives were taken out and
+# destroyed; needless: its kind keeps no data; missing: none of these is recorded.
+ERASURE_STATES = ("drives", "no_storage", "removed", "needless", "missing")
 
 
 @dataclass(frozen=True)
@@ -317,7 +325,11 @@ def render_spec_sheet(sheet: SpecSheet, language: str) -> bytes:
         header = [say("drive"), say("method"), say("nist"), say("erased_on")]
         story.append(grid(header, rows, [width * s for s in (0.42, 0.26, 0.14, 0.18)], style))
     else:
-        state = {"no_storage": "erasure_none", "needless": "erasure_needless"}
+        state = {
+            "no_storage": "erasure_none",
+            "removed": "erasure_removed",
+            "needless": "erasure_needless",
+        }
         story.append(para(say(state.get(sheet.erasure, "erasure_missing")), style.body))
     story += [
         para(say("warranty"), style.heading),

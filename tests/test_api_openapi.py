@@ -9,7 +9,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from sqlalchemy.exc import OperationalError
 
-from tests import repair_helpers
+from tests import destruction_helpers, repair_helpers
 from tests.conftest import check_codes, passing_result, result_json
 
 API = "/api/v1"
@@ -133,6 +133,7 @@ def test_request_bodies_name_their_required_fields_and_refuse_others(client, doc
         ("/agent/jobs/{job_id}/progress", "post"): {"percent": 10, "message": "Charging"},
         ("/agent/jobs/{job_id}/result", "post"): A_RUN,
         **repair_helpers.BODY_EXAMPLES,
+        **destruction_helpers.BODY_EXAMPLES,
     }
     schemas = document["components"]["schemas"]
     with_bodies = {
@@ -359,7 +360,9 @@ def test_real_answers_match_the_document_for_every_documented_status(
     call("POST", f"{API}/agent/jobs/999999/progress", agent, json={})
     battery_run = result_json(passing_result("battery"))
     call("POST", f"{job_url}/result", agent, json=battery_run)
+    # The same result again is taken as it was; another one is refused.
     call("POST", f"{job_url}/result", agent, json=battery_run)
+    call("POST", f"{job_url}/result", agent, json={**battery_run, "outcome": "fail"})
     call("POST", f"{API}/agent/jobs/999999/result", agent, json=battery_run)
     big = b"{" + b" " * 8 * 1024 * 1024 + b"}"
     call("POST", f"{job_url}/result", agent, data=big, content_type="application/json")
@@ -421,6 +424,7 @@ def test_real_answers_match_the_document_for_every_documented_status(
     call("GET", impact_report, technician)
 
     repair_calls = repair_helpers.exercise_repair_api(app, call, bearer)
+    destruction_calls = destruction_helpers.exercise_destruction_api(call, bearer)
 
     def unreachable(*_args, **_kwargs):
         raise OperationalError("SELECT", {}, Exception("could not connect"))
@@ -438,6 +442,7 @@ def test_real_answers_match_the_document_for_every_documented_status(
     call("GET", jobs_url, technician)
     call("GET", impact_report, manager)
     repair_helpers.exercise_repair_api_busy(call, repair_calls)
+    destruction_helpers.exercise_destruction_api_busy(call, destruction_calls)
 
     documented = {
         (path, method, status)

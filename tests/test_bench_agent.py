@@ -66,6 +66,13 @@ class Server:
         self.wsgi = None
 
 
+@pytest.fixture(autouse=True)
+def _state_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Agents, in this process or started from it, keep their outbox under the test's folder."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.delenv("WORKSHOP_AGENT_OUTBOX", raising=False)
+
+
 @pytest.fixture
 def serve(db_url: str, tmp_path: Path) -> Iterator[Callable[..., Server]]:
     started: list[Server] = []

@@ -6,12 +6,13 @@ import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from diagnostics import jobs
 from inventory.db import transaction
 from inventory.errors import Conflict, IllegalTransition, InvalidInput
 from inventory.intake import receive_device
-from inventory.models import BenchJob, DiagnosticRun
+from inventory.models import BenchJob, DiagnosticRun, Event
 from inventory.recycling import recycle
 from inventory.types import utcnow
 from tests.conftest import passing_result
@@ -154,6 +155,47 @@ def test_a_silent_agent_leaves_its_job_lost_and_its_run_an_error_never_running(s
     assert job.state == "lost"
     run = session.get(DiagnosticRun, job.run_id)
     assert (run.outcome, run.code, run.running) == ("error", "agent_lost", False)
+
+
+def test_a_lost_job_takes_its_own_agent_s_late_result_and_no_other(session, laptop, make_user):
+    """An agent back from a power cut sends the result it kept: the run gets its real end."""
+    agent, other = make_user("technician", "agent-1"), make_user("technician", "agent-2")
+    ask(session, laptop)
+    start = utcnow()
+    job = jobs.claim_next(session, "bench-1", ["battery"], agent=agent, now=start)
+    session.commit()
+    jobs.sweep(session, now=start + timedelta(seconds=61))
+    session.commit()
+    assert job.state == "lost" and job.run.code == "agent_lost"
+
+    result = passing_result("battery")
+    with pytest.raises(Conflict):
+        jobs.finish_job(session, job, result, agent=other)
+    session.rollback()
+    run = jobs.finish_job(session, job, result, agent=agent)
+    session.commit()
+    assert (job.state, run.id, run.outcome, run.running) == ("done", job.run_id, "pass", False)
+    assert [item.name for item in run.measurements] == ["battery_ok"]
+    ends = session.scalars(
+        select(Event.payload)
+        .where(Event.kind == "diagnostic_run", Event.device_id == laptop.id)
+        .order_by(Event.id)
+    ).all()
+    # The history keeps the sweep's verdict, then the real end.
+    assert [payload["outcome"] for payload in ends] == ["error", "pass"]
+    # Sent once more (the answer was lost too): the same run, nothing added.
+    again = jobs.finish_job(session, job, result, agent=agent)
+    assert again.id == run.id and len(run.measurements) == 1
+
+
+def test_a_run_closed_by_a_person_takes_no_late_result(session, laptop):
+    ask(session, laptop)
+    start = utcnow()
+    job = jobs.claim_next(session, "bench-1", ["battery"], agent=None, now=start)
+    session.commit()
+    jobs.sweep(session, now=start + timedelta(seconds=61))
+    job.run.code = "abandoned"  # as if a technician had closed it before the sweep
+    session.commit()
     with pytest.raises(Conflict):
         jobs.finish_job(session, job, passing_result("battery"), agent=None)
 

@@ -211,6 +211,40 @@ def test_the_card_follows_its_jobs_as_json(client, sessions, tag):
     assert job["message"] == ""
 
 
+@pytest.mark.parametrize(
+    ("sent", "english", "french"),
+    [
+        (
+            "capacity_test: Capacity test: 60 %",
+            "Step: capacity test.",
+            "Étape\u00a0: test de capacité.",
+        ),
+        ("power_on: power on: starting", "Step: power on.", "Étape\u00a0: mise sous tension."),
+        (
+            "identify: WDC WD5000 WX41A (HDD)",
+            "Step: drive identification. WDC WD5000 WX41A (HDD)",
+            "Étape\u00a0: identification du disque. WDC WD5000 WX41A (HDD)",
+        ),
+        ("Discharging", "Discharging", "Discharging"),
+    ],
+)
+def test_the_agent_s_progress_names_its_step_in_the_reader_s_language(
+    client, sessions, tag, sent, english, french
+):
+    login(client, "theo")
+    ask(client, tag, "battery", "bench-2")
+    with sessions() as session:
+        agent = user(session, "agent")
+        claimed = jobs.claim_next(session, "bench-2", ["battery"], agent=agent)
+        jobs.report_progress(session, claimed, agent=agent, percent=60, message=sent)
+        session.commit()
+    url = f"/work/{tag}/jobs.json"
+    (job,) = client.get(url, headers={"Accept-Language": "en"}).get_json()["items"]
+    assert job["message"] == english
+    (job,) = client.get(url, headers={"Accept-Language": "fr"}).get_json()["items"]
+    assert job["message"] == french
+
+
 def test_the_json_and_the_forms_check_the_role(client, sessions, tag):
     # Not logged in: sent to log in, no JSON.
     assert client.get(f"/work/{tag}/jobs.json").status_code == 302

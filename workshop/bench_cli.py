@@ -3,6 +3,9 @@
 workshop/cli.py adds this group to the `workshop` command; so that `python -m workshop.cli`
 works too, the helpers of workshop/cli.py are looked up when a command runs, not on import.
 
+`workshop bench close-abandoned` ends the runs whose program died (a killed
+`workshop bench run --device`), which would otherwise show as running for ever.
+
 `workshop bench run` exits with the run's outcome, so that a shell script can
 act on it:
 
@@ -20,16 +23,17 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from datetime import UTC, timedelta
 from typing import Any, TypeVar
 
 import click
 from flask.cli import AppGroup
 
-from diagnostics import benches, records
+from diagnostics import benches, jobs, records
 from diagnostics.link import BenchError
 from diagnostics.results import RunResult
 from diagnostics.runner import run_script
-from diagnostics.scripts import SCRIPTS, default_limits, with_limits
+from diagnostics.scripts import SCRIPTS, Script, default_limits, longest_run_s, with_limits
 from inventory import devices
 from inventory.accounts import User
 from inventory.db import transaction
@@ -264,6 +268,97 @@ def _show_progress() -> Any:
     return show
 
 
+# A run is surely abandoned once it has outlasted its script's longest run by this much.
+ABANDONED_MARGIN = timedelta(minutes=15)
+
+
+def abandoned_after(script: Script) -> timedelta:
+    """How long after its start a run of the script can only have been abandoned."""
+    return timedelta(seconds=longest_run_s(script)) + ABANDONED_MARGIN
+
+
+def _duration_text(duration: timedelta) -> str:
+    minutes = round(duration.total_seconds() / 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
+def _abandoned_help() -> str:
+    ages = ", ".join(
+        f"{name} {_duration_text(abandoned_after(script))}" for name, script in SCRIPTS.items()
+    )
+    return (
+        "Close the open runs started more than MINUTES ago. Default: those that outlasted "
+        f"their script's longest run by {_duration_text(ABANDONED_MARGIN)} ({ages})."
+    )
+
+
+def _closed_line(run: DiagnosticRun) -> str:
+    station = f", station {run.station}" if run.station else ""
+    return (
+        f"Closed run {run.id} of {run.device.asset_tag} ({run.script}{station}), started "
+        f"{run.started_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC: aborted, abandoned."
+    )
+
+
+@bench_group.command("close-abandoned")
+@click.option(
+    "--older-than",
+    "minutes",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="MINUTES",
+    help=_abandoned_help(),
+)
+@click.option(
+    "--as",
+    "as_user",
+    metavar="USERNAME",
+    envvar="WORKSHOP_USER",
+    help="Record the closing as entered by this user (default: $WORKSHOP_USER, else nobody).",
+)
+@workshop_command
+def bench_close_abandoned(minutes: int | None, as_user: str | None) -> None:
+    """End the runs left open by a program that died, as stopped (code `abandoned`).
+
+    A killed `workshop bench run --device` leaves its run `running` for ever. Runs of
+    bench agents that stopped reporting are ended first, as errors, as the work card does.
+    Prints each run it ends.
+    """
+    from flask import current_app
+
+    from workshop.cli import _acting_user, _sessions
+
+    lost_after = timedelta(seconds=current_app.config.get("BENCH_AGENT_LOST_AFTER", 60))
+    lines: list[str] = []
+    with transaction(_sessions()) as session:
+        user = _acting_user(session, as_user)
+        for job in jobs.sweep(session, lost_after=lost_after):
+            lines.append(
+                f"Job {job.id} ({job.script} of {job.device.asset_tag}, station {job.station}): "
+                "its bench agent stopped reporting; its run ended as an error."
+            )
+        if minutes is None:
+            closed = [
+                run
+                for name, script in SCRIPTS.items()
+                for run in records.close_abandoned_runs(
+                    session, abandoned_after(script), script=name, entered_by=user
+                )
+            ]
+        else:
+            closed = records.close_abandoned_runs(
+                session, timedelta(minutes=minutes), entered_by=user
+            )
+        lines += [_closed_line(run) for run in sorted(closed, key=lambda run: run.id)]
+    if closed:
+        count = len(closed)
+        lines.append(f"{count} abandoned run{'s' if count > 1 else ''} closed.")
+    else:
+        lines.append("No abandoned run to close.")
+    click.echo("\n".join(lines))
+
+
 @bench_group.command("agent", with_appcontext=False)
 @click.option("--server", required=True, help="The workshop's address, e.g. http://atelier:8000.")
 @click.option(
@@ -282,12 +377,27 @@ def _show_progress() -> Any:
     help="A bench and its port: battery=/dev/ttyUSB0, psu=..., disk=... (repeat for each).",
 )
 @click.option("--poll", "poll_s", default=1.5, show_default=True, help="Seconds between claims.")
+@click.option(
+    "--outbox",
+    default=None,
+    envvar="WORKSHOP_AGENT_OUTBOX",
+    metavar="FOLDER",
+    help="Where results wait until the server takes them; or $WORKSHOP_AGENT_OUTBOX "
+    "(default: ~/.local/state/workshop/agent/STATION/outbox).",
+)
 def bench_agent(
-    server: str, token: str, station: str, bench_ports: tuple[str, ...], poll_s: float
+    server: str,
+    token: str,
+    station: str,
+    bench_ports: tuple[str, ...],
+    poll_s: float,
+    outbox: str | None,
 ) -> None:
     """Run the jobs the work card asks of this station's benches, until SIGTERM or Ctrl+C.
 
     A run under way when it is stopped is aborted (the bench made safe) and posted as such.
+    Each result is written to the outbox before it is sent, and stays there until the
+    server takes it: one the agent could not send goes out when it starts again.
     """
     import logging
 
@@ -298,7 +408,10 @@ def bench_agent(
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--bench") from None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    agent = Agent(Api(server, token), station.strip(), ports, poll_s=poll_s)
+    try:
+        agent = Agent(Api(server, token), station.strip(), ports, outbox=outbox, poll_s=poll_s)
+    except OSError as error:
+        raise click.ClickException(f"The outbox folder cannot be used: {error}") from None
 
     def stop_agent(_signum: int, _frame: Any) -> None:
         agent.stop()

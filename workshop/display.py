@@ -14,6 +14,7 @@ from inventory.errors import N_, WorkshopError
 from inventory.models import CheckItem, Device
 from inventory.scanning import Resolution
 from workshop.database import db
+from workshop.diagnostics_labels import MEASUREMENT_LABELS, STEP_LABELS
 
 LABELS = {
     "stage": {
@@ -104,6 +105,7 @@ LABELS = {
         "diagnostic_started": _l("Bench test started"),
         "diagnostic_run": _l("Bench test"),
         "erasure": _l("Drive erased"),
+        "drive_destroyed": _l("Drive destroyed"),
         "no_storage": _l("Recorded as having no storage"),
         "diagnostic_limits_changed": _l("Test limits changed"),
         "bench_job_requested": _l("Bench test asked of a station"),
@@ -135,6 +137,17 @@ LABELS = {
         "timeout": _l("Error: the bench did not answer"),
         "aborted": _l("Stopped before the end"),
     },
+    # How a drive that could not be erased was destroyed (inventory.models.DESTRUCTIONS).
+    "destruction": {
+        "shredded": _l("Shredded"),
+        "crushed": _l("Crushed"),
+        "drilled": _l("Drilled through"),
+        "disintegrated": _l("Disintegrated"),
+        "incinerated": _l("Incinerated"),
+    },
+    # What the benches measure, and the steps of their scripts (workshop/diagnostics_labels.py).
+    "measurement": MEASUREMENT_LABELS,
+    "step": STEP_LABELS,
     "measurement_outcome": {
         "pass": _l("within limits"),
         "fail": _l("OUT OF LIMITS"),
@@ -296,4 +309,8 @@ def error_text(error: WorkshopError | Resolution) -> str:
         params["what"] = ", ".join(gate_label(item, tag) for item in params["missing"])
     if "field" in params:
         params["field"] = label_for("field", params["field"])
+    doing = params.get("doing")
+    if isinstance(doing, str):
+        # The part of the sentence the service chose (diagnostics/records.py `_check_open`).
+        params["doing"] = gettext(doing)
     return gettext(error.template, **params)

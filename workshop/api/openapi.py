@@ -19,6 +19,8 @@ from inventory.models import (
     ASSIGNMENT_END_REASONS,
     CATEGORIES,
     CHECK_RESULTS,
+    DESTROY,
+    DESTRUCTIONS,
     DRIVE_TYPES,
     ERASURE_METHODS,
     GRADES,
@@ -27,6 +29,7 @@ from inventory.models import (
     LOCATION_KINDS,
     MEASUREMENT_OUTCOMES,
     NIST_CATEGORIES,
+    NIST_DESTROY,
     SALE_CHANNELS,
     SALE_STATUSES,
 )
@@ -37,6 +40,7 @@ from workshop.api.validation import (
     ASSIGN,
     CHECKS,
     CLAIM,
+    DESTROYED_DRIVE,
     DEVICE_QUERY,
     DIAGNOSTIC,
     GRADE,
@@ -70,6 +74,7 @@ BODIES = (
     CHECKS,
     DIAGNOSTIC,
     MANUAL_ERASURE,
+    DESTROYED_DRIVE,
     NO_STORAGE,
     JOB,
     CLAIM,
@@ -344,29 +349,66 @@ def _schemas() -> dict[str, Any]:
                 "id": {"type": "integer"},
                 "cycle": {"type": "integer", "minimum": 1},
                 "run": _nullable(
-                    {"type": "integer", "description": "The bench run; null when erased elsewhere."}
+                    {
+                        "type": "integer",
+                        "description": "The bench run; null when erased elsewhere or destroyed.",
+                    }
                 ),
                 "drive_model": STRING,
                 "drive_serial": STRING,
                 "capacity_bytes": {"type": "integer", "minimum": 0},
                 "drive_type": {"type": "string", "enum": list(DRIVE_TYPES)},
-                "method": {"type": "string", "enum": list(ERASURE_METHODS)},
-                "nist_category": {"type": "string", "enum": list(NIST_CATEGORIES)},
-                "tool": {"type": "string", "description": "The bench, or the tool used elsewhere."},
+                "method": {
+                    "type": "string",
+                    "enum": [*ERASURE_METHODS, DESTROY],
+                    "description": "How it was erased, or DESTROY for a drive destroyed.",
+                },
+                "nist_category": {"type": "string", "enum": [*NIST_CATEGORIES, NIST_DESTROY]},
+                "tool": {
+                    "type": "string",
+                    "description": "The bench, or the tool used elsewhere; empty when destroyed.",
+                },
                 "operator": _nullable({"type": "string", "description": "A username."}),
                 "started_at": TIME,
                 "ended_at": TIME,
-                "verified": {"type": "boolean"},
+                "verified": {
+                    "type": "boolean",
+                    "description": "Whether the erasure was verified; always true when destroyed.",
+                },
                 "verification": STRING,
                 "manual": {
                     "type": "boolean",
-                    "description": "True for a drive erased elsewhere and recorded by hand.",
+                    "description": "True for a drive erased elsewhere or destroyed, recorded by "
+                    "hand.",
                 },
                 "log": {"type": "string", "description": "The tool's log, for a manual record."},
                 "recorded_by": _nullable({"type": "string", "description": "A username."}),
                 "recorded_at": TIME,
+                "destroyed": {
+                    "type": "boolean",
+                    "description": "True for a drive pulled out and physically destroyed instead "
+                    "of erased: method DESTROY, NIST SP 800-88 Destroy; its dates are when it was "
+                    "destroyed.",
+                },
+                "destruction": _nullable(
+                    {
+                        "type": "string",
+                        "enum": list(DESTRUCTIONS),
+                        "description": "How it was destroyed; null for an erasure.",
+                    }
+                ),
+                "reference": {
+                    "type": "string",
+                    "description": "The destruction company's certificate number or the locked "
+                    "bin's batch; empty for an erasure.",
+                },
+                "replaced": {
+                    "type": "boolean",
+                    "description": "For a drive destroyed: another drive was put in its place.",
+                },
             },
-            "One drive erased: by which method, NIST SP 800-88 category, tool and person.",
+            "One drive erased (by which method, NIST SP 800-88 category, tool and person) or "
+            "destroyed (`destroyed`, how, and the destruction's reference).",
         ),
         "NoStorage": _object(
             {
@@ -1144,6 +1186,40 @@ def _paths() -> dict[str, Any]:
                 "run that `ready` asks for.",
             )
         },
+        "/devices/{asset_tag}/destroyed-drives": {
+            "post": _operation(
+                "recordDestroyedDrive",
+                "Record a drive pulled out and physically destroyed",
+                "record_diagnostics",
+                {
+                    "201": _ok(
+                        "Recorded: an erasure record with `destroyed` true, method DESTROY, NIST "
+                        "category Destroy, as an event `drive_destroyed`.",
+                        "ErasureRecord",
+                    ),
+                    "409": _error(
+                        "409 `illegal_transition`: a sold or recycled device has left. 409 "
+                        "`conflict`: the drive is already recorded as destroyed on the device "
+                        "in this cycle (nothing more is saved), or someone changed the device "
+                        "at the same moment."
+                    ),
+                    **_shared("NotFound", *WRITE_ERRORS),
+                },
+                body=DESTROYED_DRIVE,
+                parameters=[ASSET_TAG],
+                description="For a drive that could not be erased (it is dying): pulled out and "
+                "shredded, crushed, drilled, disintegrated or incinerated, here or by a "
+                "destruction company. Name the drive by its serial: a drive the benches saw in "
+                "the current cycle keeps the model, capacity and type they read; a drive no "
+                "bench saw needs `drive_model`, `capacity_bytes` and `drive_type`. A drive is "
+                "recorded as destroyed once per cycle. A destroyed drive no longer holds the "
+                "device back from `ready`, but it is no erasure: it never stands in for the "
+                "erasure run. When every drive known in the cycle was destroyed and none with "
+                "`replaced` true, the device has no storage left and needs no disk-health or "
+                "erasure run; a drive put in place of one destroyed must be erased like any "
+                "other.",
+            )
+        },
         "/devices/{asset_tag}/no-storage": {
             "post": _operation(
                 "recordNoStorage",
@@ -1244,10 +1320,17 @@ def _paths() -> dict[str, Any]:
                 "A bench agent sends its run's result",
                 "record_diagnostics",
                 {
-                    "200": _ok("Stored: the run with its measurements.", "DiagnosticRun"),
+                    "200": _ok(
+                        "Stored: the run with its measurements. The same result sent again "
+                        "(the agent never heard the answer) gives the same run, nothing added. "
+                        "A job marked `lost` takes the late result of the agent that claimed "
+                        "it: its run gets its real end, the job ends `done`.",
+                        "DiagnosticRun",
+                    ),
                     "404": _error("404 `not_found`: no job has this number."),
                     "409": _error(
-                        "409 `conflict`: the job is no longer running (lost, cancelled, done) "
+                        "409 `conflict`: the job is no longer running (cancelled, done with "
+                        "another result, or lost and sent by another agent) "
                         "or another agent claimed it; the result was not stored. "
                         "409 `illegal_transition`: the device has left."
                     ),

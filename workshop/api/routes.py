@@ -65,6 +65,7 @@ from workshop.api.validation import (
     ASSIGN,
     CHECKS,
     CLAIM,
+    DESTROYED_DRIVE,
     DEVICE_QUERY,
     DIAGNOSTIC,
     GRADE,
@@ -597,6 +598,29 @@ def post_erasure(asset_tag: str) -> Any:
         verification=values.get("verification", ""),
         started_at=values.get("started_at"),
         ended_at=values.get("ended_at"),
+        entered_by=api_user(),
+    )
+    commit()
+    return jsonify(erasure_json(record)), 201
+
+
+@bp.post("/devices/<asset_tag>/destroyed-drives")
+@requires("record_diagnostics")
+def post_destroyed_drive(asset_tag: str) -> Any:
+    """Record a drive pulled out and physically destroyed instead of erased."""
+    found = _load_device(asset_tag)
+    values = parse_body(DESTROYED_DRIVE)
+    record = records.record_destroyed_drive(
+        db(),
+        found,
+        drive_serial=values["drive_serial"],
+        drive_model=values.get("drive_model"),
+        capacity_bytes=values.get("capacity_bytes"),
+        drive_type=values.get("drive_type"),
+        destruction=values["destruction"],
+        replaced=values["replaced"],
+        reference=values.get("reference") or "",
+        destroyed_at=values.get("destroyed_at"),
         entered_by=api_user(),
     )
     commit()

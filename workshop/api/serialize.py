@@ -237,7 +237,7 @@ def run_json(run: DiagnosticRun) -> dict[str, Any]:
 
 
 def erasure_json(record: ErasureRecord) -> dict[str, Any]:
-    """One drive's erasure record."""
+    """One drive's erasure record, or its destruction (method DESTROY, `destroyed` true)."""
     return {
         "id": record.id,
         "cycle": record.cycle,
@@ -258,6 +258,10 @@ def erasure_json(record: ErasureRecord) -> dict[str, Any]:
         "log": record.log,
         "recorded_by": _username(record.recorded_by),
         "recorded_at": _time(record.recorded_at),
+        "destroyed": record.destroyed,
+        "destruction": record.destruction,
+        "reference": record.reference,
+        "replaced": record.replaced,
     }
 
 

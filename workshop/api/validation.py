@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import request
 
-from diagnostics.records import MAX_CAPACITY, MAX_LOG, SCRIPT_NAMES
+from diagnostics.records import MAX_CAPACITY, MAX_LOG, MAX_REFERENCE, SCRIPT_NAMES
 from diagnostics.results import OUTCOMES
 from inventory.devices import MAX_PER_PAGE
 from inventory.errors import N_, InvalidInput
@@ -25,6 +25,7 @@ from inventory.lifecycle import STAGES
 from inventory.models import (
     CATEGORIES,
     CHECK_RESULTS,
+    DESTRUCTIONS,
     DRIVE_TYPES,
     ERASURE_METHODS,
     GRADES,
@@ -870,6 +871,54 @@ MANUAL_ERASURE = Body(
 NO_STORAGE = Body(
     "NoStorageRequest",
     (Field("note", "string", "Why, e.g. the donor kept the drives.", max_length=2000),),
+)
+
+DESTROYED_DRIVE = Body(
+    "DestroyedDriveRequest",
+    (
+        Field(
+            "drive_serial",
+            "string",
+            "The drive's serial. A drive the benches saw keeps the model, capacity and type "
+            "they read from it; the three below are for a drive no bench saw.",
+            required=True,
+            max_length=100,
+        ),
+        Field("drive_model", "string", "The model of a drive no bench saw.", max_length=200),
+        Field(
+            "capacity_bytes",
+            "integer",
+            "The capacity in bytes of a drive no bench saw.",
+            minimum=1,
+            maximum=MAX_CAPACITY,
+        ),
+        Field(
+            "drive_type",
+            "string",
+            "HDD, SSD or NVME, for a drive no bench saw.",
+            choices=DRIVE_TYPES,
+        ),
+        Field(
+            "destruction",
+            "string",
+            "How it was destroyed (NIST SP 800-88 Destroy).",
+            required=True,
+            choices=DESTRUCTIONS,
+        ),
+        Field(
+            "replaced",
+            "boolean",
+            "Whether another drive was put in its place (that one must then be erased).",
+            required=True,
+        ),
+        Field(
+            "reference",
+            "string",
+            "The destruction company's certificate number, or the locked bin's batch.",
+            max_length=MAX_REFERENCE,
+        ),
+        Field("destroyed_at", "datetime", "When it was destroyed; now when absent."),
+    ),
 )
 
 # -- bench jobs: a script asked of a station's bench, and its agent's reports -----------------

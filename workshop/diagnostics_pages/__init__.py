@@ -5,4 +5,5 @@ from flask import Blueprint
 # No prefix: a device's erasures live under /devices, the limits under /diagnostics.
 bp = Blueprint("diagnostics", __name__)
 
-from workshop.diagnostics_pages import routes  # noqa: E402,F401  (registers the views)
+# The views; runs: a run's message in the reader's language, and closing an abandoned run.
+from workshop.diagnostics_pages import routes, runs  # noqa: E402,F401

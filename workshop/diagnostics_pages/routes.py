@@ -1,4 +1,5 @@
-"""A drive erased elsewhere, a device with no storage, and the limits per category."""
+"""A drive erased elsewhere or destroyed, a device with no storage, and the limits per
+category."""
 
 from __future__ import annotations
 
@@ -10,21 +11,42 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from diagnostics import records
 from diagnostics.results import Limits
 from inventory.devices import get_device
-from inventory.errors import InvalidInput, NotFound, WorkshopError
+from inventory.errors import Conflict, InvalidInput, NotFound, WorkshopError
 from inventory.lifecycle import LEFT_STAGES
-from inventory.models import CATEGORIES, DRIVE_TYPES, ERASURE_METHODS, Device, DiagnosticRun
+from inventory.models import (
+    CATEGORIES,
+    DESTRUCTIONS,
+    DRIVE_TYPES,
+    ERASURE_METHODS,
+    Device,
+    DiagnosticRun,
+)
 from workshop.database import db
 from workshop.diagnostics_pages import bp
-from workshop.display import error_text
+from workshop.display import error_text, label_for
 from workshop.roles import requires
 
 # Where a form may send the user back to: the work card or the device page.
 BACK_TO = ("workcard.show", "devices.show")
 GIGABYTE = 10**9
+# The drive list's choice for a drive no bench saw, typed in the fields below it.
+TYPED_DRIVE = "typed"
+# The destroyed-drive form's fields, as sent back to it when it is refused.
+DESTROY_FIELDS = (
+    "drive",
+    "drive_serial",
+    "drive_model",
+    "capacity_gb",
+    "drive_type",
+    "destruction",
+    "reference",
+    "replaced",
+)
 
 
 def _user() -> Any:
@@ -64,6 +86,23 @@ class DeviceDiagnostics:
     def needs_storage(self) -> bool:
         """True when the category's devices need their drives erased before sale."""
         return records.needs_storage_records(self.device.category)
+
+    @property
+    def destroyable(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        """The drives a destruction may name, in groups: those not erased first, then erased."""
+        return destroyable_drives(self.storage)
+
+
+def destroyable_drives(storage: records.StorageStatus) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The drives known and not destroyed yet, the unerased first: (group label, drives)."""
+    unerased = storage.unerased
+    erased = [
+        drive
+        for drive in storage.drives
+        if drive["serial"] in storage.erased and drive["serial"] not in storage.destroyed
+    ]
+    groups = [(_("Not erased"), unerased), (_("Already erased"), erased)]
+    return [(name, drives) for name, drives in groups if drives]
 
 
 def device_diagnostics(device: Device) -> DeviceDiagnostics:
@@ -108,6 +147,8 @@ def _diagnostics_helpers() -> dict[str, Any]:
         "number_text": _number,
         "drive_types": DRIVE_TYPES,
         "erasure_methods": ERASURE_METHODS,
+        "destructions": DESTRUCTIONS,
+        "typed_drive": TYPED_DRIVE,
         "gigabytes": lambda value: _number(round(value / GIGABYTE, 1)) if value else "",
     }
 
@@ -130,7 +171,8 @@ def _capacity(text: str) -> int:
         gigabytes = Decimal(text.strip().replace(",", "."))
     except InvalidOperation:
         gigabytes = Decimal(0)
-    if not gigabytes.is_finite() or gigabytes <= 0:
+    # Compared before multiplying: 1e999999 gigabytes would overflow the decimal context.
+    if not gigabytes.is_finite() or not 0 < gigabytes <= records.MAX_CAPACITY // GIGABYTE:
         raise InvalidInput(
             "Type the drive's capacity in gigabytes, for example 256 or 500.",
             field="capacity_bytes",
@@ -169,6 +211,94 @@ def record_erasure(asset_tag: str) -> Any:
             "The erasure of drive %(serial)s is recorded on %(tag)s.",
             serial=record.drive_serial,
             tag=device.asset_tag,
+        ),
+        "success",
+    )
+    return redirect(_back(device))
+
+
+def _destroy_problem(device: Device, values: dict[str, str], problem: str, field: str) -> Any:
+    """The destroyed-drive form again, alone on its page, with what was typed and what is
+    wrong beside the field it concerns."""
+    status = records.storage_status(db(), device)
+    return render_template(
+        "diagnostics/destroy_drive.html",
+        device=device,
+        groups=destroyable_drives(status),
+        values=values,
+        problem=problem,
+        problem_field=field,
+        back=values.get("back", "devices.show"),
+    ), 409 if field == "device" else 400
+
+
+def _destroyed_drive_fields(values: dict[str, str]) -> dict[str, Any]:
+    """The service's arguments from the form: a drive from the list, or one typed."""
+    choice = values["drive"]
+    serial = values["drive_serial"].strip()
+    if not choice:
+        raise InvalidInput(
+            "Choose the drive destroyed, or “A drive no bench saw” to type it.", field="drive"
+        )
+    replaced = {"yes": True, "no": False}.get(values["replaced"])
+    fields: dict[str, Any] = {
+        "destruction": values["destruction"],
+        "replaced": replaced,
+        "reference": values["reference"],
+    }
+    if choice != TYPED_DRIVE:
+        if serial and serial != choice:
+            raise InvalidInput(
+                "You chose drive %(chosen)s in the list but typed %(typed)s: keep only one.",
+                field="drive_serial",
+                chosen=choice,
+                typed=serial,
+            )
+        return fields | {"drive_serial": choice}
+    fields |= {
+        "drive_serial": serial,
+        "drive_model": values["drive_model"],
+        "drive_type": values["drive_type"],
+    }
+    # Only the capacity typed is parsed here: an empty one is the service's to name, after
+    # the serial (a serial a bench saw needs none).
+    if values["capacity_gb"].strip():
+        fields["capacity_bytes"] = _capacity(values["capacity_gb"])
+    return fields
+
+
+@bp.post("/devices/<asset_tag>/destroyed-drives")
+@requires("record_diagnostics")
+def record_destroyed(asset_tag: str) -> Any:
+    """Record a drive pulled out and physically destroyed (shredded, crushed...)."""
+    session = db()
+    device = _device_or_404(asset_tag)
+    form = request.form
+    values = {name: form.get(name, "")[:2000] for name in (*DESTROY_FIELDS, "back")}
+    try:
+        record = records.record_destroyed_drive(
+            session, device, **_destroyed_drive_fields(values), entered_by=_user()
+        )
+        session.commit()
+    except IntegrityError:
+        # Two submits at the same moment: the unique index kept the second one out.
+        session.rollback()
+        flash(_("This drive is already recorded as destroyed. Nothing more was saved."), "info")
+        return redirect(_back(device))
+    except WorkshopError as error:
+        session.rollback()
+        if isinstance(error, Conflict) and "drive_serial" in error.details:
+            # The same form sent twice (a double press, a page sent again): the first counts.
+            flash(error_text(error) + " " + _("Nothing more was saved."), "info")
+            return redirect(_back(device))
+        field = error.details.get("field", "device")
+        return _destroy_problem(device, values, error_text(error), field)
+    flash(
+        _(
+            "Drive %(serial)s is recorded as destroyed on %(tag)s: %(how)s.",
+            serial=record.drive_serial,
+            tag=device.asset_tag,
+            how=label_for("destruction", record.destruction),
         ),
         "success",
     )

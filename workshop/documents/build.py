@@ -104,6 +104,8 @@ def _drive(record: ErasureRecord, settings: Settings) -> ErasedDrive:
         verification=record.verification,
         tool=record.tool,
         manual=record.manual,
+        destruction=record.destruction or "",
+        reference=record.reference,
     )
 
 
@@ -150,9 +152,13 @@ def spec_sheet(session: Session, device: Device, language: str, settings: Settin
             refused=[{"asset_tag": device.asset_tag, "stage": device.stage}],
         )
     current = grading.current_grading(session, device)
-    drives = records.erasures(session, device)
-    if records.no_storage(session, device) is not None:
+    # The buyer's sheet lists the drives in the device: a drive destroyed left it.
+    drives = [record for record in records.erasures(session, device) if not record.destroyed]
+    storage = records.storage_status(session, device)
+    if storage.no_storage is not None:
         erasure = "no_storage"
+    elif storage.none_left:
+        erasure = "removed"
     elif drives:
         erasure = "drives"
     elif records.needs_storage_records(device.category):
@@ -372,7 +378,10 @@ def lot_report(session: Session, lot: Lot, language: str, settings: Settings) ->
                 )
             )
     erased = sum(
-        1 for drives in _lot_erasures(session, lot).values() for item in drives if item.verified
+        1
+        for drives in _lot_erasures(session, lot).values()
+        for item in drives
+        if item.verified and not item.destroyed
     )
     report = LotReport(
         workshop=settings.workshop,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from inventory.lifecycle import LEFT_STAGES, allowed_moves, unmet_gates
 from inventory.models import GRADES, BenchJob, Device, Grading
 from inventory.stages import MAX_NOTE, move_to_stage
 from workshop.database import db, sessions
+from workshop.diagnostics_labels import STEP_LABELS
 from workshop.display import error_text, label_for
 from workshop.roles import can, requires
 from workshop.workcard import bp
@@ -532,6 +534,25 @@ def _bench_context(session: Session, device: Device) -> dict[str, Any]:
     }
 
 
+# The runner's own progress words after the step: the percent again, in English.
+RUNNER_PROGRESS = re.compile(r"(?:^|: )(?:\d+ %|starting|done)$")
+
+
+def progress_words(message: str) -> str:
+    """An agent's "step: words" progress report, the step named in the reader's language.
+
+    What a bench reported (a drive's model and serial) is kept; the runner's
+    "starting", "done" and "60 %" are dropped, as the card shows the percent.
+    """
+    step, colon, rest = message.partition(": ")
+    if not colon or step not in STEP_LABELS:
+        return message  # an agent of another version: its words as they came
+    words = _("Step: %(step)s.", step=label_for("step", step))
+    if rest and not RUNNER_PROGRESS.search(rest):
+        words = f"{words} {rest}"
+    return words
+
+
 def _job_json(job: BenchJob) -> dict[str, Any]:
     """A bench job for the card's script: codes, and their words in the reader's language."""
     run = job.run
@@ -544,8 +565,7 @@ def _job_json(job: BenchJob) -> dict[str, Any]:
         "state": job.state,
         "state_label": str(JOB_STATES.get(job.state, job.state)),
         "percent": job.percent,
-        # The agent's own words about the step it is on; shown as they come.
-        "message": job.message if job.state == "running" else "",
+        "message": progress_words(job.message) if job.state == "running" else "",
         "stopping": job.abort_requested and job.state == "running",
         "outcome": outcome,
         "outcome_label": label_for("run_outcome", outcome) if outcome else "",
