@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -17,9 +18,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.security import generate_password_hash
 
 from diagnostics import records
 from diagnostics.results import BenchIdentity, Erasure, Measurement, RunResult
+from inventory import badges
 from inventory.accounts import User
 from inventory.checks import DEFAULT_CHECKLISTS, answer_every_check, seed_default_checklists
 from inventory.db import Base, make_engine, make_sessionmaker
@@ -103,6 +106,19 @@ def _template_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     upgrade(engine)
     engine.dispose()
     return str(path)
+
+
+# The production hash (scrypt) takes 0.1 s to make and as long to check: at every user a
+# test makes and every login, it was a third of the suite's time. Tests hash with a cheap
+# PBKDF2 instead; the tests marked `real_password_hashing` keep the production one.
+QUICK_HASH = functools.partial(generate_password_hash, method="pbkdf2:sha256:1000")
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashes(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("real_password_hashing") is None:
+        monkeypatch.setattr(accounts, "generate_password_hash", QUICK_HASH)
+        monkeypatch.setattr(badges, "generate_password_hash", QUICK_HASH)
 
 
 @pytest.fixture

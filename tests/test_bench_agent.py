@@ -44,6 +44,7 @@ class Server:
         self.port = 0
         self.wsgi: Any = None
         self.thread: threading.Thread | None = None
+        self.stopping = threading.Event()
 
     @property
     def url(self) -> str:
@@ -52,17 +53,26 @@ class Server:
     def start(self) -> Server:
         self.wsgi = create_server(self.app, host="127.0.0.1", port=self.port, threads=4)
         self.port = self.wsgi.effective_port
-        self.thread = threading.Thread(target=self.wsgi.run, name="waitress", daemon=True)
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._serve, args=(self.wsgi,), name="waitress")
+        self.thread.daemon = True
         self.thread.start()
         return self
+
+    def _serve(self, wsgi: Any) -> None:
+        # waitress's own run() loops until its sockets close, and closing them while it
+        # waits on them fails in its thread (EBADF): this loop stops first (as tests/e2e's).
+        while not self.stopping.is_set():
+            wsgi.asyncore.loop(timeout=0.05, map=wsgi._map, count=1)
 
     def stop(self) -> None:
         if self.wsgi is None:
             return
-        self.wsgi.close()
-        self.wsgi.task_dispatcher.shutdown()
+        self.stopping.set()
         assert self.thread is not None
         self.thread.join(timeout=5)
+        self.wsgi.close()
+        self.wsgi.task_dispatcher.shutdown()
         self.wsgi = None
 
 

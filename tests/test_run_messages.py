@@ -23,6 +23,7 @@ from inventory.errors import IllegalTransition
 from inventory.intake import receive_device
 from inventory.recycling import recycle
 from inventory.types import utcnow
+from tests.conftest import login, passing_result
 from tests.test_runner import battery_bench, disk_bench, fault_status, psu_bench, run
 from workshop.diagnostics_pages.runs import message_text
 from workshop.display import error_text, label_for
@@ -366,3 +367,23 @@ def test_a_device_that_left_refuses_tests_and_erasures_in_the_reader_s_language(
         * 2
     )
     assert english == [f"{tag} has left the workshop (stage: Recycled): it cannot be tested."] * 2
+
+
+def test_a_run_says_who_ran_it_or_where(client, sessions, make_user):
+    """A run from `workshop bench run` without --as was typed at a terminal, not run by an agent."""
+    make_user("technician", "theo")
+    with sessions() as session:
+        device = receive_device(
+            session, serial_number="PF1WHO", category="laptop", make="HP", model="840",
+            entered_by=None,
+        ).device  # fmt: skip
+        ran = records.start_run(session, device, "battery", operator=None, station="cli")
+        ended = passing_result("battery", at=ran.started_at + timedelta(minutes=5))
+        records.finish_run(session, ran, ended)
+        session.commit()
+        tag = device.asset_tag
+    login(client, "theo")
+    english = client.get(f"/devices/{tag}", headers=ENGLISH).get_data(as_text=True)
+    assert "by someone at a terminal" in english and "by a bench agent" not in english
+    french = client.get(f"/devices/{tag}", headers=FRENCH).get_data(as_text=True)
+    assert "par quelqu’un à un terminal" in french

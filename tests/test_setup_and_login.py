@@ -1,5 +1,9 @@
 """A newcomer's first minutes: the first administrator, then logging in."""
 
+import pytest
+from sqlalchemy import select
+
+from inventory.accounts import User
 from tests.conftest import PASSWORD, csrf_token, login
 
 
@@ -59,6 +63,19 @@ def test_wrong_password_is_refused_with_a_message(client, make_user):
     )
     assert response.status_code == 401
     assert "Wrong username or password." in response.get_data(as_text=True)
+
+
+@pytest.mark.real_password_hashing
+def test_a_password_is_stored_as_a_slow_salted_hash_and_still_logs_in(client, make_user, sessions):
+    """The quick hash of the other tests is theirs alone: accounts are made with scrypt."""
+    make_user("warehouse", "paul")
+    make_user("warehouse", "pia")
+    with sessions() as session:
+        hashes = dict(session.execute(select(User.username, User.password_hash)).all())
+    assert all(stored.startswith("scrypt:") for stored in hashes.values())
+    assert PASSWORD not in hashes["paul"] and hashes["paul"] != hashes["pia"]  # salted
+    login(client, "paul")
+    assert client.get("/intake/").status_code == 200
 
 
 def test_login_then_logout(client, make_user):
