@@ -234,16 +234,26 @@ class SpecSheet:
     printed_on: date
 
 
+# Units as a reader writes them; Helvetica has no Ω, so mOhm stays.
+SHOWN_UNITS = {"C": "°C"}
+
+
+def _unit(item: Measured) -> str:
+    """The measurement's unit after a no-break space; none for a count of cycles."""
+    if item.unit in ("", "cycles"):
+        return ""
+    return f"\u00a0{SHOWN_UNITS.get(item.unit, item.unit)}"
+
+
 def _value(item: Measured, language: str) -> str:
     if item.value is None:
         return ""
-    unit = "" if item.unit in ("", "cycles") else f"\u00a0{item.unit}"
-    return f"{format_number(item.value, language, places=2)}{unit}"
+    return f"{format_number(item.value, language, places=2)}{_unit(item)}"
 
 
 def _limits(item: Measured, language: str) -> str:
     say = say_in(language)
-    unit = "" if item.unit in ("", "cycles") else f"\u00a0{item.unit}"
+    unit = _unit(item)
     low = None if item.low is None else format_number(item.low, language, 2) + unit
     high = None if item.high is None else format_number(item.high, language, 2) + unit
     if low is not None and high is not None:

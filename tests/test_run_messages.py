@@ -302,6 +302,8 @@ def test_the_device_page_in_french_names_the_measurements_and_says_the_message(
     assert '<th scope="row">Santé de la batterie</th>' in page
     assert '<th scope="row">Résistance interne de la batterie</th>' in page
     assert '<th scope="row">cell_drift</th>' in page
+    # Units as a reader writes them; a unit no script gives stays as the bench sent it.
+    assert "<td>142 mΩ</td>" in page and "<td>0.02 V</td>" in page
     assert (
         "<p>Hors limites\u00a0: Santé de la batterie\u00a0: 58 % (limites\u00a0: au moins 70 %).</p>"
         in page
@@ -339,6 +341,8 @@ def test_the_limits_page_names_the_measurements_in_french(client, logged_in):
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Tension du rail +12 V à 100\u00a0% de charge" in text
+    # Units as a reader writes them.
+    assert "(°C)" in text and "(secteurs)" in text and "(mΩ)" in text
     assert "Limite basse de Tension du rail +3,3 V à 50\u00a0% de charge" in text
 
 

@@ -85,3 +85,11 @@ def _step_label(step: Any) -> Any:
 STEP_LABELS: dict[str, Any] = {
     step.name: _step_label(step) for script in SCRIPTS.values() for step in script.steps
 }
+
+# The units the scripts give their measurements, as a reader writes them.
+UNIT_LABELS: dict[str, Any] = {
+    "C": "°C",
+    "mOhm": "mΩ",
+    "sectors": _l("sectors"),
+    "cycles": _l("cycles"),
+}

@@ -14,7 +14,7 @@ from inventory.errors import N_, WorkshopError
 from inventory.models import CheckItem, Device
 from inventory.scanning import Resolution
 from workshop.database import db
-from workshop.diagnostics_labels import MEASUREMENT_LABELS, STEP_LABELS
+from workshop.diagnostics_labels import MEASUREMENT_LABELS, STEP_LABELS, UNIT_LABELS
 
 LABELS = {
     "stage": {
@@ -147,6 +147,7 @@ LABELS = {
     },
     # What the benches measure, and the steps of their scripts (workshop/diagnostics_labels.py).
     "measurement": MEASUREMENT_LABELS,
+    "unit": UNIT_LABELS,
     "step": STEP_LABELS,
     "measurement_outcome": {
         "pass": _l("within limits"),
