@@ -27,7 +27,10 @@ def send(page, path) -> None:
     assert page.is_checked("#kind-devices")
     page.keyboard.press("Tab")
     assert focused(page) == "file"
-    # Space opens the file chooser; on a busy machine the first press was once lost.
+    # Space opens the file chooser; on a busy machine the first press was once lost. The
+    # chooser is caught from now on, so a press the waiter missed leaves no dialog open
+    # that would swallow the second one.
+    page.on("filechooser", lambda _chooser: None)
     for attempt in (1, 2):
         try:
             with page.expect_file_chooser(timeout=10_000) as chooser:
