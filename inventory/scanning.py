@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -87,21 +88,41 @@ def resolve_code(session: Session, raw: str) -> Resolution:
     return Resolution("unknown", code, template=N_("%(code)s is not a code we know."))
 
 
-def _resolve_location(session: Session, code: str) -> Resolution:
-    """A location label; a manufacturer serial of the same shape still finds its device."""
+def _resolve_printed(
+    session: Session,
+    code: str,
+    lookup: Callable[[], Resolution | None],
+    unknown: str,
+    misread: str,
+) -> Resolution:
+    """A code of a label the workshop printed: what `lookup` finds when its check character
+    holds, else a device whose manufacturer serial has the same shape, else unknown or
+    misread (the `unknown` and `misread` templates)."""
     if has_valid_check(code):
-        location = session.scalar(select(Location).where(Location.code == code))
-        if location is not None:
-            return Resolution("location", code, location=location)
+        found = lookup()
+        if found is not None:
+            return found
     by_serial = find_by_identifier(session, code)
     if by_serial is not None:
         return Resolution("device", code, by_serial)
     if has_valid_check(code):
-        return Resolution("unknown", code, template=N_("No location has the code %(code)s."))
-    return Resolution(
-        "invalid",
+        return Resolution("unknown", code, template=unknown)
+    return Resolution("invalid", code, template=misread)
+
+
+def _resolve_location(session: Session, code: str) -> Resolution:
+    """A location label; a manufacturer serial of the same shape still finds its device."""
+
+    def lookup() -> Resolution | None:
+        location = session.scalar(select(Location).where(Location.code == code))
+        return None if location is None else Resolution("location", code, location=location)
+
+    return _resolve_printed(
+        session,
         code,
-        template=N_(
+        lookup,
+        N_("No location has the code %(code)s."),
+        N_(
             "%(code)s looks like a location code but its check character is wrong: "
             "the label was misread. Scan it again."
         ),
@@ -110,26 +131,23 @@ def _resolve_location(session: Session, code: str) -> Resolution:
 
 def _resolve_badge(session: Session, code: str) -> Resolution:
     """A staff badge; a manufacturer serial of the same shape still finds its device."""
-    if has_valid_check(code):
+
+    def lookup() -> Resolution | None:
         holder = session.scalar(select(User).where(User.badge_code == code))
-        if holder is not None:
-            # The message serves the pages that wait for a device and get a badge.
-            return Resolution(
-                "staff",
-                code,
-                user=holder,
-                template=N_("%(code)s is a staff badge, not a device."),
-            )
-    by_serial = find_by_identifier(session, code)
-    if by_serial is not None:
-        return Resolution("device", code, by_serial)
-    if has_valid_check(code):
-        # Reissuing a badge makes the old code land here.
-        return Resolution("unknown", code, template=N_("No staff badge has the code %(code)s."))
-    return Resolution(
-        "invalid",
+        if holder is None:
+            return None
+        # The message serves the pages that wait for a device and get a badge.
+        return Resolution(
+            "staff", code, user=holder, template=N_("%(code)s is a staff badge, not a device.")
+        )
+
+    return _resolve_printed(
+        session,
         code,
-        template=N_(
+        lookup,
+        # Reissuing a badge makes the old code land here.
+        N_("No staff badge has the code %(code)s."),
+        N_(
             "%(code)s looks like a staff badge but its check character is wrong: "
             "the badge was misread. Scan it again."
         ),
@@ -138,22 +156,22 @@ def _resolve_badge(session: Session, code: str) -> Resolution:
 
 def _resolve_part(session: Session, code: str) -> Resolution:
     """A spare part's label; a manufacturer serial of the same shape still finds its device."""
-    if has_valid_check(code):
+
+    def lookup() -> Resolution | None:
         part = session.scalar(select(Part).where(Part.code == code))
-        if part is not None:
-            # The message serves the pages that wait for a device and get a part.
-            return Resolution(
-                "part", code, part=part, template=N_("%(code)s is a spare part, not a device.")
-            )
-    by_serial = find_by_identifier(session, code)
-    if by_serial is not None:
-        return Resolution("device", code, by_serial)
-    if has_valid_check(code):
-        return Resolution("unknown", code, template=N_("No part has the code %(code)s."))
-    return Resolution(
-        "invalid",
+        if part is None:
+            return None
+        # The message serves the pages that wait for a device and get a part.
+        return Resolution(
+            "part", code, part=part, template=N_("%(code)s is a spare part, not a device.")
+        )
+
+    return _resolve_printed(
+        session,
         code,
-        template=N_(
+        lookup,
+        N_("No part has the code %(code)s."),
+        N_(
             "%(code)s looks like a part code but its check character is wrong: "
             "the label was misread. Scan it again."
         ),
