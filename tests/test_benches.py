@@ -314,7 +314,9 @@ def test_an_erasure_that_succeeds(disk_bench: BenchSimulator) -> None:
 
 
 def test_an_erasure_that_fails(bench_simulator: Make) -> None:
-    bench = bench_simulator("DISK-300", disk="nvme", erase_fails=True)
+    # The fault comes 0.3 s in: at full test speed it could land before the start's own
+    # error check had read the queue, on a busy machine, and read as a refused start.
+    bench = bench_simulator("DISK-300", disk="nvme", erase_fails=True, speed=10)
     with open_bench(bench.url, "DISK-300") as dock:
         dock.start_erase("CRYPTO")
         last = until_over(dock.erase_status)[-1]
